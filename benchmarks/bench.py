@@ -1,0 +1,685 @@
+"""kmsmock's cost against botocore's own floor and against moto, measured in one run.
+
+    python benchmarks/bench.py [--quick] [--markdown]
+
+Implementations:
+
+* floor: a plain boto3 client with a ``before-send.kms`` handler that returns canned,
+  valid responses built once up front. What is left is botocore's own cost
+  (validation, serialization, signing, parsing): no mock can go below it.
+* kmsmock.
+* moto (``mock_aws``), if it is importable.
+
+Per-call measures are the median of many single calls, timed one by one. Repetitions
+are interleaved: every repetition runs each measure as one batch per implementation,
+in an order that rotates from one repetition to the next, so that machine noise hits
+all implementations alike. Each implementation's state (keys, blobs, clients) is built
+once and carried over from one activation to the next.
+
+The per-test measure is what a test pays around its first KMS call: start a mock,
+create a boto3 client, CreateKey, stop. Memory is the Python heap that CreateKey calls
+leave behind, per key (tracemalloc snapshot difference).
+
+The verdict (exit status) is always 0: this is a measurement, and CI runs ``--quick``
+as a smoke test only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from unittest import mock
+
+import boto3
+import botocore
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.validate import ParamValidator
+
+import kmsmock
+
+if TYPE_CHECKING:
+    from botocore.compat import HTTPHeaders
+    from mypy_boto3_kms import KMSClient
+
+    from kmsmock.backend._backend import Backend
+
+MOTO_VERSION: str | None
+try:
+    from moto import __version__ as _moto_version
+    from moto import mock_aws
+
+    MOTO_VERSION = _moto_version
+except ImportError:  # pragma: no cover - moto is optional
+    MOTO_VERSION = None
+
+REGION = "us-east-1"
+# ListKeys is measured in a region of its own, holding exactly LIST_KEYS keys.
+LIST_REGION = "us-west-2"
+LIST_KEYS = 1000
+ACCOUNT = "123456789012"
+PLAINTEXT_32 = os.urandom(32)
+PLAINTEXT_4K = os.urandom(4096)
+# A symmetric KMS ciphertext blob is the plaintext plus 152 bytes of header and tag.
+BLOB_OVERHEAD = 152
+
+PER_CALL_TARGET = 1.25
+PER_TEST_TARGET = 1.5
+MEMORY_TARGET = 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    reps: int
+    calls: int  # per batch, for most per-call measures
+    create_calls: int  # per batch, for CreateKey (moto's takes ~0.1 s)
+    list_calls: int  # per batch, for ListKeys over 1,000 keys
+    per_test: int  # samples per repetition
+    memory_keys: int
+    moto_memory_keys: int  # moto generates an RSA-2048 key per symmetric key
+
+
+FULL = Settings(
+    reps=15,
+    calls=30,
+    create_calls=4,
+    list_calls=6,
+    per_test=2,
+    memory_keys=10_000,
+    moto_memory_keys=200,
+)
+QUICK = Settings(
+    reps=3,
+    calls=6,
+    create_calls=1,
+    list_calls=2,
+    per_test=1,
+    memory_keys=1_000,
+    moto_memory_keys=10,
+)
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the floor: canned responses ------------------------------------------------------
+
+
+class _Raw:
+    """The raw-response object AWSResponse reads its body from."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def _arn(key_id: str, region: str = REGION) -> str:
+    return f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _key_metadata(key_id: str) -> dict[str, Any]:
+    return {
+        "AWSAccountId": ACCOUNT,
+        "KeyId": key_id,
+        "Arn": _arn(key_id),
+        "CreationDate": 1735689600.123,
+        "Enabled": True,
+        "Description": "",
+        "KeyUsage": "ENCRYPT_DECRYPT",
+        "KeyState": "Enabled",
+        "Origin": "AWS_KMS",
+        "KeyManager": "CUSTOMER",
+        "CustomerMasterKeySpec": "SYMMETRIC_DEFAULT",
+        "KeySpec": "SYMMETRIC_DEFAULT",
+        "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
+        "MultiRegion": False,
+        "CurrentKeyMaterialId": os.urandom(32).hex(),
+    }
+
+
+class Canned:
+    """Valid KMS responses, one per operation, encoded once."""
+
+    def __init__(self) -> None:
+        self.key_id = str(uuid.uuid4())
+        self.dest_key_id = str(uuid.uuid4())
+        self.blob_32 = os.urandom(32 + BLOB_OVERHEAD)
+        arn, dest_arn = _arn(self.key_id), _arn(self.dest_key_id)
+        material, dest_material = os.urandom(32).hex(), os.urandom(32).hex()
+        documents: dict[str, dict[str, Any]] = {
+            "CreateKey": {"KeyMetadata": _key_metadata(self.key_id)},
+            "DescribeKey": {"KeyMetadata": _key_metadata(self.key_id)},
+            "Encrypt": {
+                "CiphertextBlob": _b64(self.blob_32),
+                "KeyId": arn,
+                "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+            },
+            "Decrypt": {
+                "KeyId": arn,
+                "Plaintext": _b64(PLAINTEXT_32),
+                "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                "KeyMaterialId": material,
+            },
+            "GenerateDataKey": {
+                "CiphertextBlob": _b64(os.urandom(32 + BLOB_OVERHEAD)),
+                "Plaintext": _b64(os.urandom(32)),
+                "KeyId": arn,
+                "KeyMaterialId": material,
+            },
+            "ReEncrypt": {
+                "CiphertextBlob": _b64(os.urandom(32 + BLOB_OVERHEAD)),
+                "SourceKeyId": arn,
+                "KeyId": dest_arn,
+                "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                "SourceKeyMaterialId": material,
+                "DestinationKeyMaterialId": dest_material,
+            },
+            "ListKeys": {
+                "Keys": [
+                    {"KeyId": key_id, "KeyArn": _arn(key_id, LIST_REGION)}
+                    for key_id in (str(uuid.uuid4()) for _ in range(LIST_KEYS))
+                ],
+                "Truncated": False,
+            },
+        }
+        encrypt_4k = dict(documents["Encrypt"])
+        encrypt_4k["CiphertextBlob"] = _b64(os.urandom(4096 + BLOB_OVERHEAD))
+        self._responses: dict[str | bytes, tuple[dict[str, str], bytes]] = {}
+        for name, document in documents.items():
+            self._add(name, document)
+        self._encrypt_4k = self._encode(encrypt_4k)
+
+    @staticmethod
+    def _encode(document: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+        body = json.dumps(document).encode("utf-8")
+        headers = {
+            "x-amzn-RequestId": str(uuid.uuid4()),
+            "Content-Type": "application/x-amz-json-1.1",
+            "Content-Length": str(len(body)),
+        }
+        return headers, body
+
+    def _add(self, name: str, document: dict[str, Any]) -> None:
+        target = f"TrentService.{name}"
+        self._responses[target] = self._responses[target.encode()] = self._encode(document)
+
+    def handler(self, request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        target = request.headers["X-Amz-Target"]
+        headers, body = self._responses[target]
+        request_body = request.body
+        if (
+            target in (b"TrentService.Encrypt", "TrentService.Encrypt")
+            and isinstance(request_body, (bytes, str))
+            and len(request_body) > 2048
+        ):
+            # The blob's size follows the plaintext's, as it does in KMS.
+            headers, body = self._encrypt_4k
+        # AWSResponse copies any mapping of headers (its stub asks for HTTPHeaders).
+        return AWSResponse(request.url, 200, cast("HTTPHeaders", headers), _Raw(body))
+
+
+# -- implementations --------------------------------------------------------------------
+
+
+class Implementation:
+    """One way of answering KMS calls, switched on and off between batches."""
+
+    name = ""
+
+    def activate(self) -> None:
+        """Answer calls from now on, with the state of the previous activation."""
+
+    def deactivate(self) -> None:
+        """Stop answering calls, keeping the state."""
+
+    def fresh(self) -> AbstractContextManager[object]:
+        """A new, empty activation, as one test starts it."""
+        return nullcontext()
+
+    def new_client(self, region: str = REGION) -> KMSClient:
+        return boto3.client("kms", region_name=region)
+
+    def populate(self, client: KMSClient, count: int) -> None:
+        for _ in range(count):
+            client.create_key()
+
+
+class Floor(Implementation):
+    name = "floor"
+
+    def __init__(self, canned: Canned) -> None:
+        self.canned = canned
+
+    def new_client(self, region: str = REGION) -> KMSClient:
+        client = boto3.client("kms", region_name=region)
+        # A before-send handler may return a response (the stub says None).
+        handler = cast("Callable[..., None]", self.canned.handler)
+        client.meta.events.register_first("before-send.kms", handler)
+        return client
+
+    def populate(self, client: KMSClient, count: int) -> None:
+        """The canned ListKeys response already lists ``LIST_KEYS`` keys."""
+
+
+class Kmsmock(Implementation):
+    name = "kmsmock"
+
+    def __init__(self) -> None:
+        self.mock = kmsmock.mock_kms()
+        self.saved: Backend | None = None
+
+    def activate(self) -> None:
+        self.mock.start()
+        # Every activation begins from an empty backend; the benchmark carries the
+        # previous one over, as a long-running test would see it.
+        if self.saved is not None:
+            self.mock.backend = self.saved
+
+    def deactivate(self) -> None:
+        self.saved = self.mock.backend
+        self.mock.stop()
+
+    def fresh(self) -> AbstractContextManager[object]:
+        return kmsmock.mock_kms()
+
+
+class Moto(Implementation):
+    name = "moto"
+
+    def __init__(self) -> None:
+        self.mock = mock_aws()
+
+    def activate(self) -> None:
+        self.mock.start(reset=False)
+
+    def deactivate(self) -> None:
+        self.mock.stop(remove_data=False)
+
+    def fresh(self) -> AbstractContextManager[object]:
+        return mock_aws()
+
+    def populate(self, client: KMSClient, count: int) -> None:
+        """Create the keys through CreateKey, sharing one RSA-2048 key among them.
+
+        moto generates an RSA-2048 private key for every key, symmetric ones too
+        (~0.1 s each). Only this setup shares one; the measured ListKeys call, and every
+        other measure, runs moto unchanged.
+        """
+        from moto.kms.utils import generate_private_key
+
+        shared = generate_private_key("RSA_2048")
+        with mock.patch("moto.kms.models.generate_private_key", return_value=shared):
+            super().populate(client, count)
+
+
+# -- per-call measures ------------------------------------------------------------------
+
+
+@dataclass
+class Fixture:
+    """An implementation's state for the per-call measures."""
+
+    client: KMSClient
+    list_client: KMSClient
+    key_id: str
+    dest_key_id: str
+    blob_32: bytes
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    operation: str
+    call: Callable[[Fixture], object]
+
+
+MEASURES = [
+    Measure("CreateKey", "CreateKey", lambda f: f.client.create_key()),
+    Measure(
+        "Encrypt 32 B",
+        "Encrypt",
+        lambda f: f.client.encrypt(KeyId=f.key_id, Plaintext=PLAINTEXT_32),
+    ),
+    Measure(
+        "Encrypt 4 KiB",
+        "Encrypt",
+        lambda f: f.client.encrypt(KeyId=f.key_id, Plaintext=PLAINTEXT_4K),
+    ),
+    Measure("Decrypt 32 B", "Decrypt", lambda f: f.client.decrypt(CiphertextBlob=f.blob_32)),
+    Measure(
+        "GenerateDataKey AES_256",
+        "GenerateDataKey",
+        lambda f: f.client.generate_data_key(KeyId=f.key_id, KeySpec="AES_256"),
+    ),
+    Measure(
+        "ReEncrypt",
+        "ReEncrypt",
+        lambda f: f.client.re_encrypt(CiphertextBlob=f.blob_32, DestinationKeyId=f.dest_key_id),
+    ),
+    Measure("DescribeKey", "DescribeKey", lambda f: f.client.describe_key(KeyId=f.key_id)),
+    Measure(
+        "ListKeys, 1,000 keys",
+        "ListKeys",
+        lambda f: f.list_client.list_keys(Limit=LIST_KEYS),
+    ),
+]
+
+
+def check_shape(client: KMSClient, operation: str, response: object) -> None:
+    """Fail unless ``response`` is a valid, complete parse of ``operation``'s output."""
+    if not isinstance(response, dict):
+        raise SystemExit(f"{operation}: unexpected response {response!r}")
+    shape = client.meta.service_model.operation_model(operation).output_shape
+    if shape is None:
+        raise SystemExit(f"{operation} has no output shape")
+    document = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+    report = ParamValidator().validate(document, shape)
+    if report.has_errors():
+        raise SystemExit(f"{operation} response is invalid:\n{report.generate_report()}")
+
+
+def build_fixture(impl: Implementation, floor: Canned) -> Fixture:
+    client = impl.new_client()
+    list_client = impl.new_client(LIST_REGION)
+    impl.populate(list_client, LIST_KEYS)
+    if isinstance(impl, Floor):
+        return Fixture(client, list_client, floor.key_id, floor.dest_key_id, floor.blob_32)
+    key_id = client.create_key()["KeyMetadata"]["KeyId"]
+    dest_key_id = client.create_key()["KeyMetadata"]["KeyId"]
+    blob = client.encrypt(KeyId=key_id, Plaintext=PLAINTEXT_32)["CiphertextBlob"]
+    if len(list_client.list_keys(Limit=LIST_KEYS)["Keys"]) != LIST_KEYS:
+        raise SystemExit(f"{impl.name}: ListKeys does not list {LIST_KEYS} keys")
+    return Fixture(client, list_client, key_id, dest_key_id, blob)
+
+
+def warm_up(fixture: Fixture, rounds: int) -> None:
+    for measure in MEASURES:
+        for _ in range(rounds):
+            response = measure.call(fixture)
+        client = fixture.list_client if measure.operation == "ListKeys" else fixture.client
+        check_shape(client, measure.operation, response)
+
+
+def time_calls(call: Callable[[], object], count: int) -> list[int]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        call()
+        samples.append(time.perf_counter_ns() - start)
+    return samples
+
+
+def rotated(impls: list[Implementation], rep: int) -> list[Implementation]:
+    shift = rep % len(impls)
+    return impls[shift:] + impls[:shift]
+
+
+def per_call(
+    impls: list[Implementation], canned: Canned, settings: Settings
+) -> dict[str, dict[str, list[int]]]:
+    fixtures: dict[str, Fixture] = {}
+    for impl in impls:
+        progress(f"per-call: setting up {impl.name} ({LIST_KEYS:,} keys for ListKeys)")
+        impl.activate()
+        try:
+            fixtures[impl.name] = fixture = build_fixture(impl, canned)
+            warm_up(fixture, rounds=3 if isinstance(impl, Moto) else 20)
+        finally:
+            impl.deactivate()
+    gc.collect()
+    samples: dict[str, dict[str, list[int]]] = {
+        m.name: {i.name: [] for i in impls} for m in MEASURES
+    }
+    for rep in range(settings.reps):
+        progress(f"per-call: repetition {rep + 1}/{settings.reps}")
+        for measure in MEASURES:
+            count = settings.calls
+            if measure.operation == "CreateKey":
+                count = settings.create_calls
+            elif measure.operation == "ListKeys":
+                count = settings.list_calls
+            for impl in rotated(impls, rep):
+                fixture = fixtures[impl.name]
+                impl.activate()
+                try:
+                    call = functools.partial(measure.call, fixture)
+                    samples[measure.name][impl.name] += time_calls(call, count)
+                finally:
+                    impl.deactivate()
+        gc.collect()
+    return samples
+
+
+# -- per-test and memory --------------------------------------------------------------
+
+
+def one_test(impl: Implementation) -> None:
+    with impl.fresh():
+        impl.new_client().create_key()
+
+
+def per_test(impls: list[Implementation], settings: Settings) -> dict[str, list[int]]:
+    for impl in impls:
+        one_test(impl)  # warm-up
+    samples: dict[str, list[int]] = {impl.name: [] for impl in impls}
+    for rep in range(settings.reps):
+        for impl in rotated(impls, rep):
+            call = functools.partial(one_test, impl)
+            samples[impl.name] += time_calls(call, settings.per_test)
+    return samples
+
+
+def bytes_per_key(impl: Implementation, count: int) -> float:
+    """Python-heap growth per key over ``count`` CreateKey calls."""
+    with impl.fresh():
+        client = impl.new_client()
+        client.create_key()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.take_snapshot()
+            for _ in range(count):
+                client.create_key()
+            gc.collect()
+            after = tracemalloc.take_snapshot()
+        finally:
+            tracemalloc.stop()
+    own = [tracemalloc.Filter(False, tracemalloc.__file__)]
+    stats = after.filter_traces(own).compare_to(before.filter_traces(own), "filename")
+    return sum(stat.size_diff for stat in stats) / count
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    measure: str
+    floor: float | None
+    kmsmock: float | None
+    moto: float | None
+    target: float
+    unit: str  # "µs" rows compare to the floor; "B" rows compare to an absolute target
+
+    def ratio(self, value: float | None) -> float | None:
+        if value is None or self.floor is None:
+            return None
+        return value / self.floor
+
+    def passed(self) -> bool:
+        if self.unit == "B":
+            return self.kmsmock is not None and self.kmsmock <= self.target
+        ratio = self.ratio(self.kmsmock)
+        return ratio is not None and ratio <= self.target
+
+    def cells(self) -> list[str]:
+        def number(value: float | None) -> str:
+            if value is None:
+                return "n/a"
+            return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+        def ratio(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.2f}x"
+
+        target = f"≤ {self.target:,.0f} B/key" if self.unit == "B" else f"≤ {self.target:.2f}x"
+        return [
+            self.measure,
+            number(self.floor),
+            number(self.kmsmock),
+            ratio(self.ratio(self.kmsmock)),
+            number(self.moto),
+            ratio(self.ratio(self.moto)),
+            target,
+            "PASS" if self.passed() else "MISS",
+        ]
+
+
+HEADER = [
+    "measure",
+    "floor µs",
+    "kmsmock µs",
+    "kmsmock/floor",
+    "moto µs",
+    "moto/floor",
+    "target",
+    "kmsmock",
+]
+
+
+def median_us(samples: list[int] | None) -> float | None:
+    if not samples:
+        return None
+    return statistics.median(samples) / 1000
+
+
+def render(rows: list[Row], markdown: bool) -> str:
+    table = [HEADER] + [row.cells() for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(cells) + " |" for cells in table]
+        align = ["---"] + ["---:"] * (len(HEADER) - 2) + [":---:"]
+        lines.insert(1, "| " + " | ".join(align) + " |")
+        return "\n".join(lines)
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(HEADER))]
+    lines = [
+        "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+            for i, cell in enumerate(cells)
+        )
+        for cells in table
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few repetitions (smoke run)")
+    parser.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+
+    # Fake credentials for every implementation alike: no credential-provider chain,
+    # no way to reach a real account.
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+
+    started = time.perf_counter()
+    canned = Canned()
+    impls: list[Implementation] = [Floor(canned), Kmsmock()]
+    if MOTO_VERSION is not None:
+        impls.append(Moto())
+
+    calls = per_call(impls, canned, settings)
+    gc.collect()
+    progress("per-test")
+    tests = per_test(impls, settings)
+    gc.collect()
+    progress(f"memory: kmsmock, {settings.memory_keys:,} keys")
+    memory_kmsmock = bytes_per_key(impls[1], settings.memory_keys)
+    memory_moto: float | None = None
+    if MOTO_VERSION is not None:
+        gc.collect()
+        progress(f"memory: moto, {settings.moto_memory_keys:,} keys")
+        memory_moto = bytes_per_key(impls[2], settings.moto_memory_keys)
+
+    rows = [
+        Row(
+            measure.name,
+            median_us(calls[measure.name]["floor"]),
+            median_us(calls[measure.name]["kmsmock"]),
+            median_us(calls[measure.name].get("moto")),
+            PER_CALL_TARGET,
+            "µs",
+        )
+        for measure in MEASURES
+    ]
+    rows.append(
+        Row(
+            "per test: start, client, CreateKey, stop",
+            median_us(tests["floor"]),
+            median_us(tests["kmsmock"]),
+            median_us(tests.get("moto")),
+            PER_TEST_TARGET,
+            "µs",
+        )
+    )
+    rows.append(Row("memory, bytes/key", None, memory_kmsmock, memory_moto, MEMORY_TARGET, "B"))
+
+    samples = settings.reps * settings.calls
+    context = (
+        f"Python {platform.python_version()}, botocore {botocore.__version__}, "
+        f"moto {MOTO_VERSION or 'not installed'}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; {'quick' if args.quick else 'full'} run, "
+        f"{settings.reps} interleaved repetitions, medians of {samples} calls per cell "
+        f"({settings.reps * settings.create_calls} for CreateKey, "
+        f"{settings.reps * settings.list_calls} for ListKeys, "
+        f"{settings.reps * settings.per_test} tests for the per-test row); "
+        f"{time.perf_counter() - started:.0f} s."
+    )
+    notes = [
+        "floor: botocore alone, answered by a canned before-send.kms handler.",
+        "per-call targets: kmsmock/floor ≤ 1.25; per-test ≤ 1.5; memory ≤ 1024 B/key.",
+        f"memory: tracemalloc heap growth over {settings.memory_keys:,} CreateKey calls "
+        f"(moto: {settings.moto_memory_keys:,}, as its CreateKey generates an RSA-2048 key, "
+        "whose OpenSSL memory tracemalloc does not see).",
+    ]
+    print(context if not args.markdown else f"_{context}_")
+    print()
+    print(render(rows, args.markdown))
+    print()
+    for note in notes:
+        print(f"- {note}" if args.markdown else note)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

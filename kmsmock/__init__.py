@@ -1,0 +1,23 @@
+"""kmsmock: a faithful, in-process simulation of AWS KMS for boto3 test suites."""
+
+from kmsmock import _hook
+from kmsmock._dispatch import coverage, implemented
+from kmsmock._gaps import NotYetImplemented
+from kmsmock._hook import patch_client
+from kmsmock._mock import DEFAULT_ACCOUNT, DEFAULT_REGION, MockKMS, current, mock_kms
+from kmsmock.backend._keystate import KeyState
+
+_hook.install()
+
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_REGION",
+    "KeyState",
+    "MockKMS",
+    "NotYetImplemented",
+    "coverage",
+    "current",
+    "implemented",
+    "mock_kms",
+    "patch_client",
+]

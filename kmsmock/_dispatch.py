@@ -1,0 +1,74 @@
+"""The operation registry: one handler per KMS operation name."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from kmsmock._model import operation_names
+from kmsmock._protocol import OperationCodec
+
+Handler = Callable[..., Mapping[str, Any] | None]
+H = TypeVar("H", bound=Handler)
+
+
+class Operation:
+    """A registered handler with its codec and the parameters it implements."""
+
+    __slots__ = ("accepts", "codec", "handler", "name")
+
+    def __init__(self, name: str, handler: Handler) -> None:
+        self.name = name
+        self.handler = handler
+        self.codec = OperationCodec(name)
+        signature = inspect.signature(handler)
+        self.accepts = frozenset(signature.parameters) - {"req"}
+        unknown = self.accepts - self.codec.parameters
+        if unknown:
+            raise TypeError(f"kmsmock: {name} handler takes unknown parameters {sorted(unknown)}")
+
+
+_REGISTERED: dict[str, Handler] = {}
+_READY: dict[str, Operation] = {}
+
+
+def operation(name: str) -> Callable[[H], H]:
+    """Register the decorated function as the handler of KMS operation ``name``."""
+
+    def register(handler: H) -> H:
+        if name in _REGISTERED:
+            raise ValueError(f"kmsmock: {name} registered twice")
+        _REGISTERED[name] = handler
+        return handler
+
+    return register
+
+
+def lookup(name: str) -> Operation | None:
+    # Codecs are compiled on first use, so importing kmsmock never loads the model.
+    ready = _READY.get(name)
+    if ready is None:
+        handler = _REGISTERED.get(name)
+        if handler is None:
+            return None
+        ready = _READY[name] = Operation(name, handler)
+    return ready
+
+
+def _register_all() -> None:
+    # Handlers register when their modules are imported, which the request path does
+    # on first use; listing them must not depend on a call having been made.
+    import kmsmock.operations  # noqa: F401
+
+
+def implemented() -> list[str]:
+    """The KMS operations kmsmock answers."""
+    _register_all()
+    return sorted(_REGISTERED)
+
+
+def coverage() -> dict[str, bool]:
+    """Every operation of botocore's KMS model, and whether kmsmock implements it."""
+    _register_all()
+    return {name: name in _REGISTERED for name in sorted(operation_names())}

@@ -1,0 +1,114 @@
+"""The botocore hook: KMS requests are answered at ``before-send``.
+
+Everything botocore does before sending (parameter validation, serialization,
+signing, retries) and after receiving (error parsing into modelled exceptions) runs
+as it does against AWS; only the network is replaced.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from botocore import handlers
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
+from botocore.client import BaseClient
+from botocore.credentials import Credentials
+
+from kmsmock import _mock
+
+EVENT = "before-send.kms"
+UNIQUE_ID = "kmsmock-before-send"
+# Set on a request once kmsmock has answered it. botocore's emitter calls every
+# before-send handler; a second kmsmock registration, or moto's handler (registered
+# on all of before-send), then sees a URL nothing answers and stays out.
+ANSWERED_URL = "https://kmsmock.invalid/answered"
+
+
+class _Body:
+    """The raw-response object AWSResponse reads its body from."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def before_send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
+    active = _mock.innermost()
+    if active is None or request.url == ANSWERED_URL:
+        return None
+    body: Any = request.body
+    if body is None:
+        raw = b""
+    elif isinstance(body, bytes | bytearray):
+        raw = bytes(body)
+    elif isinstance(body, str):
+        raw = body.encode("utf-8")
+    else:
+        content = body.read()
+        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    url = request.url
+    headers: Mapping[str, str | bytes] = request.headers  # type: ignore[assignment]
+    status, response_headers, payload = active.handle(request.method, url, headers, raw)
+    request.url = ANSWERED_URL
+    # AWSResponse wraps any mapping in its own case-insensitive HeadersDict.
+    return AWSResponse(url, status, response_headers, _Body(payload))  # type: ignore[arg-type]
+
+
+SIGN_EVENT = "before-sign.kms"
+_FALLBACK_CREDENTIALS = Credentials("testing", "testing")
+
+
+def before_sign(request: AWSRequest, request_signer: Any = None, **kwargs: Any) -> None:
+    """Sign as the default principal a client that was created without credentials.
+
+    A client made before the mock started (at import, say) found no credentials then,
+    and botocore would refuse to sign its calls. While a mock is active it is signed with
+    fake credentials, which the identity registry maps to the default principal. The
+    signer keeps its credentials in a private attribute; reading it is the only way to
+    tell, and a botocore that renamed it simply leaves such clients unserved.
+    """
+    if _mock.innermost() is None or getattr(request_signer, "_credentials", True) is not None:
+        return
+    signing = request.context.setdefault("signing", {})
+    signing.setdefault("request_credentials", _FALLBACK_CREDENTIALS)
+
+
+def install() -> None:
+    """Register the hooks, dormant, for every botocore session created from now on."""
+    for spec in (
+        (EVENT, before_send, handlers.REGISTER_FIRST),
+        (SIGN_EVENT, before_sign, handlers.REGISTER_FIRST),
+    ):
+        if spec not in handlers.BUILTIN_HANDLERS:
+            handlers.BUILTIN_HANDLERS.append(spec)
+
+
+def _register(events: Any) -> None:
+    events.register_first(EVENT, before_send, unique_id=UNIQUE_ID)
+    events.register_first(SIGN_EVENT, before_sign, unique_id=UNIQUE_ID + "-sign")
+
+
+def patch_client(client: BaseClient) -> None:
+    """Serve ``client`` too, though its session was created before kmsmock was imported."""
+    _register(client.meta.events)
+
+
+# boto3 default sessions already given the hook; registering costs tens of
+# microseconds (botocore inspects the handler), too much for every mock start.
+_patched_sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def patch_default_session() -> None:
+    """Serve clients that boto3's default session creates from now on, if it already exists."""
+    boto3 = sys.modules.get("boto3")
+    session = getattr(boto3, "DEFAULT_SESSION", None) if boto3 is not None else None
+    if session is not None and session not in _patched_sessions:
+        _register(session.events)
+        _patched_sessions.add(session)

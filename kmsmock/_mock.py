@@ -1,0 +1,264 @@
+"""The mock object: activation stack, decorator, context managers.
+
+Activation is process-wide, like the network it replaces: every thread's KMS calls
+go to the innermost active mock. Each activation owns a fresh Backend, so nothing at
+module level ever needs resetting.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import threading
+import unittest
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, TypeVar, cast, overload
+
+import wrapt
+
+from kmsmock._identity import IdentityRegistry
+from kmsmock.backend._backend import Account, Backend, Region
+from kmsmock.backend._journal import Call
+from kmsmock.backend._key import Key
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_stack: list[MockKMS] = []
+# Environment variables the outermost activation set, to remove on its stop.
+_env_set: list[str] = []
+
+
+def innermost() -> MockKMS | None:
+    # Read without the lock: list indexing is atomic, and this runs on every request.
+    try:
+        return _stack[-1]
+    except IndexError:
+        return None
+
+
+def _provide_environment(region: str) -> None:
+    if "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ[name] = "testing"
+            _env_set.append(name)
+    if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
+        os.environ["AWS_DEFAULT_REGION"] = region
+        _env_set.append("AWS_DEFAULT_REGION")
+
+
+def _restore_environment() -> None:
+    while _env_set:
+        os.environ.pop(_env_set.pop(), None)
+
+
+class MockKMS:
+    """A simulated AWS KMS, active between ``start()`` and ``stop()``.
+
+    Use it as a context manager (``with mock_kms() as kms:``, also ``async with``), as a
+    decorator of functions, coroutine functions and ``unittest.TestCase`` classes, or
+    through the pytest fixture ``kms``.
+    """
+
+    def __init__(
+        self,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        journal: bool = True,
+    ) -> None:
+        if not (len(account) == 12 and account.isdigit()):
+            raise ValueError(f"account must be 12 digits, not {account!r}")
+        self.account_id = account
+        self.region = region
+        self._journal = journal
+        self._active = False
+        self.backend = Backend(journal=journal)
+        self.identities = IdentityRegistry(account, region)
+
+    def _fresh(self) -> MockKMS:
+        return MockKMS(account=self.account_id, region=self.region, journal=self._journal)
+
+    # -- activation ------------------------------------------------------------------
+
+    def start(self) -> MockKMS:
+        with _lock:
+            if self._active:
+                raise RuntimeError("this mock_kms is already active; create a new one to nest")
+            if self.backend.accounts or len(self.backend.journal):
+                # A restart begins from an empty backend, like every activation.
+                self.backend = Backend(journal=self._journal)
+            if not _stack:
+                _provide_environment(self.region)
+                from kmsmock._hook import patch_default_session
+
+                patch_default_session()
+            _stack.append(self)
+            self._active = True
+        return self
+
+    def stop(self) -> None:
+        with _lock:
+            if not self._active:
+                raise RuntimeError("this mock_kms is not active")
+            _stack.remove(self)
+            self._active = False
+            if not _stack:
+                _restore_environment()
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def __enter__(self) -> MockKMS:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> MockKMS:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- decorator -------------------------------------------------------------------
+
+    @overload
+    def __call__(self, target: type[T]) -> type[T]: ...
+
+    @overload
+    def __call__(self, target: F) -> F: ...
+
+    def __call__(self, target: Any) -> Any:
+        if isinstance(target, type):
+            if issubclass(target, unittest.TestCase):
+                return self._decorate_test_case(target)
+            raise TypeError("mock_kms can only decorate functions and unittest.TestCase classes")
+        if not callable(target):
+            raise TypeError(f"mock_kms cannot decorate {target!r}")
+        template = self
+        if inspect.iscoroutinefunction(target):
+
+            @wrapt.decorator
+            def async_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                async def run() -> Any:
+                    async with template._fresh():
+                        return await wrapped(*args, **kwargs)
+
+                return run()
+
+            return async_wrapper(target)
+
+        @wrapt.decorator
+        def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            with template._fresh():
+                return wrapped(*args, **kwargs)
+
+        return wrapper(target)
+
+    def _decorate_test_case(self, cls: type[T]) -> type[T]:
+        template = self
+        original = cast(Callable[[unittest.TestCase], None], cls.setUp)  # type: ignore[attr-defined]
+
+        @functools.wraps(original)
+        def set_up(test: unittest.TestCase) -> None:
+            mock = template._fresh().start()
+            # A cleanup runs even when setUp fails, so the mock never outlives its test.
+            test.addCleanup(mock.stop)
+            original(test)
+
+        cls.setUp = set_up  # type: ignore[attr-defined]
+        return cls
+
+    # -- the request path --------------------------------------------------------------
+
+    def handle(
+        self, method: str, url: str, headers: Mapping[str, str | bytes], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        from kmsmock._transport import handle
+
+        return handle(self.backend, self.identities, method, url, headers, body)
+
+    # -- state, for setup and assertions -------------------------------------------------
+
+    @property
+    def accounts(self) -> dict[str, Account]:
+        return self.backend.accounts
+
+    def account(self, account_id: str | None = None) -> Account:
+        return self.backend.account(account_id or self.account_id)
+
+    def region_state(self, region: str | None = None, account: str | None = None) -> Region:
+        with self.backend.lock:
+            self.backend.expire(self.backend.clock.now())
+        return self.backend.region(account or self.account_id, region or self.region)
+
+    def keys(self, region: str | None = None, account: str | None = None) -> list[Key]:
+        """Keys of one account and region (default: the mock's own), in creation order."""
+        return list(self.region_state(region, account).keys.values())
+
+    def key(self, key_id: str, region: str | None = None, account: str | None = None) -> Key:
+        """The key with this id (or ARN); KeyError if there is none."""
+        if key_id.startswith("arn:"):
+            _, _, _, region, account, resource = key_id.split(":", 5)
+            key_id = resource.split("/", 1)[1]
+        return self.region_state(region, account).keys[key_id]
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call this mock answered, in order."""
+        return self.backend.journal.calls
+
+    def __repr__(self) -> str:
+        state = "active" if self._active else "inactive"
+        return f"<MockKMS {self.account_id} {self.region} {state}>"
+
+
+@overload
+def mock_kms(target: F, /) -> F: ...
+
+
+@overload
+def mock_kms(
+    *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION, journal: bool = True
+) -> MockKMS: ...
+
+
+def mock_kms(
+    target: Any = None,
+    /,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    region: str = DEFAULT_REGION,
+    journal: bool = True,
+) -> Any:
+    """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``."""
+    mock = MockKMS(account=account, region=region, journal=journal)
+    if target is None:
+        return mock
+    return mock(target)
+
+
+def current() -> MockKMS:
+    """The innermost active mock (for decorated tests that want to inspect state)."""
+    mock = innermost()
+    if mock is None:
+        raise RuntimeError("no mock_kms is active")
+    return mock

@@ -1,0 +1,384 @@
+"""The awsJson1.1 codec, driven by botocore's KMS service model.
+
+Requests are decoded and validated against the operation's input shape the way the
+KMS front end does it: every constraint botocore leaves to the server (maximum
+lengths, enums, patterns, ranges) fails with AWS's ValidationException text.
+Responses are encoded from the output shape; a handler that returns a member the
+shape does not have, or a value of the wrong type, is a kmsmock bug and raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import re
+from base64 import b64encode
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore import xform_name
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+from kmsmock._java_order import java_set_order
+from kmsmock._model import operation_model
+from kmsmock.errors import KMSError, SerializationException, ValidationException
+
+_Decoder = Callable[[Any, str, list[str]], Any]
+_Encoder = Callable[[Any], Any]
+
+
+class EncodingBug(Exception):
+    """A handler returned data its output shape does not allow (a kmsmock bug)."""
+
+
+def _camel(name: str) -> str:
+    # AWS writes paths in lowerCamelCase: KeySpec -> keySpec, AWSAccountId -> aWSAccountId.
+    return name[:1].lower() + name[1:]
+
+
+def _java_value(value: Any) -> str:
+    """How AWS's Java front end prints a rejected value inside a message."""
+    if isinstance(value, bytes):
+        return f"java.nio.HeapByteBuffer[pos=0 lim={len(value)} cap={len(value)}]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_java_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _violation(value: Any, path: str, sensitive: bool, constraint: str) -> str:
+    shown = "" if sensitive else f" '{_java_value(value)}'"
+    return f"Value{shown} at '{path}' failed to satisfy constraint: {constraint}"
+
+
+def _length_checks(shape: Shape) -> Callable[[Any, int, str, list[str]], None] | None:
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+    if low is None and high is None:
+        return None
+    sensitive = bool(shape.metadata.get("sensitive"))
+
+    def check(value: Any, size: int, path: str, errors: list[str]) -> None:
+        if low is not None and size < low:
+            errors.append(
+                _violation(
+                    value,
+                    path,
+                    sensitive,
+                    f"Member must have length greater than or equal to {low}",
+                )
+            )
+        elif high is not None and size > high:
+            errors.append(
+                _violation(
+                    value, path, sensitive, f"Member must have length less than or equal to {high}"
+                )
+            )
+
+    return check
+
+
+def _serialization(expected: str, value: Any) -> SerializationException:
+    found = type(value).__name__
+    return SerializationException(f"Expected {expected} but found {found}")
+
+
+def _string_decoder(shape: Shape) -> _Decoder:
+    length = _length_checks(shape)
+    enum = list(getattr(shape, "enum", []) or [])
+    enum_set = frozenset(enum)
+    enum_text = "[" + ", ".join(java_set_order(enum)) + "]" if enum else ""
+    pattern_text = shape.metadata.get("pattern")
+    pattern = re.compile(pattern_text) if pattern_text else None
+    sensitive = bool(shape.metadata.get("sensitive"))
+
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, str):
+            raise _serialization("string", value)
+        if length is not None:
+            length(value, len(value), path, errors)
+        if enum_set and value not in enum_set:
+            errors.append(
+                _violation(
+                    value, path, sensitive, f"Member must satisfy enum value set: {enum_text}"
+                )
+            )
+        if pattern is not None and pattern.fullmatch(value) is None:
+            errors.append(
+                _violation(
+                    value,
+                    path,
+                    sensitive,
+                    f"Member must satisfy regular expression pattern: {pattern_text}",
+                )
+            )
+        return value
+
+    return decode
+
+
+def _integer_decoder(shape: Shape) -> _Decoder:
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _serialization("integer", value)
+        if low is not None and value < low:
+            errors.append(
+                _violation(
+                    value, path, False, f"Member must have value greater than or equal to {low}"
+                )
+            )
+        elif high is not None and value > high:
+            errors.append(
+                _violation(
+                    value, path, False, f"Member must have value less than or equal to {high}"
+                )
+            )
+        return value
+
+    return decode
+
+
+def _boolean_decoder(shape: Shape) -> _Decoder:
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, bool):
+            raise _serialization("boolean", value)
+        return value
+
+    return decode
+
+
+def _blob_decoder(shape: Shape) -> _Decoder:
+    length = _length_checks(shape)
+
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, str):
+            raise _serialization("base64 string", value)
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise SerializationException(
+                f"Base64 encoded value at '{path}' is not valid base64"
+            ) from error
+        if length is not None:
+            length(raw, len(raw), path, errors)
+        return raw
+
+    return decode
+
+
+def _timestamp_decoder(shape: Shape) -> _Decoder:
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _serialization("timestamp", value)
+        return float(value)
+
+    return decode
+
+
+def _list_decoder(shape: ListShape) -> _Decoder:
+    member = _decoder(shape.member)
+    length = _length_checks(shape)
+
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, list):
+            raise _serialization("list", value)
+        if length is not None:
+            length(value, len(value), path, errors)
+        return [member(item, f"{path}.{i}.member", errors) for i, item in enumerate(value, 1)]
+
+    return decode
+
+
+def _map_decoder(shape: MapShape) -> _Decoder:
+    key = _decoder(shape.key)
+    value_decoder = _decoder(shape.value)
+
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, dict):
+            raise _serialization("map", value)
+        return {
+            key(k, f"{path}.key", errors): value_decoder(v, f"{path}.{k}", errors)
+            for k, v in value.items()
+        }
+
+    return decode
+
+
+def _structure_decoder(shape: StructureShape, snake: bool = False) -> _Decoder:
+    members = [
+        (name, xform_name(name) if snake else name, _camel(name), _decoder(member))
+        for name, member in shape.members.items()
+    ]
+    required = [(name, _camel(name)) for name in shape.required_members]
+
+    def decode(value: Any, path: str, errors: list[str]) -> Any:
+        if not isinstance(value, dict):
+            raise _serialization("structure", value)
+        prefix = f"{path}." if path else ""
+        out: dict[str, Any] = {}
+        for wire, python, camel, member in members:
+            item = value.get(wire)
+            if item is None:
+                continue
+            out[python] = member(item, prefix + camel, errors)
+        for wire, camel in required:
+            if value.get(wire) is None:
+                errors.append(
+                    f"Value null at '{prefix}{camel}' failed to satisfy constraint: "
+                    "Member must not be null"
+                )
+        return out
+
+    return decode
+
+
+def _decoder(shape: Shape) -> _Decoder:
+    kind = shape.type_name
+    if kind == "structure":
+        assert isinstance(shape, StructureShape)
+        return _structure_decoder(shape)
+    if kind == "list":
+        assert isinstance(shape, ListShape)
+        return _list_decoder(shape)
+    if kind == "map":
+        assert isinstance(shape, MapShape)
+        return _map_decoder(shape)
+    if kind == "string":
+        return _string_decoder(shape)
+    if kind in ("integer", "long"):
+        return _integer_decoder(shape)
+    if kind == "boolean":
+        return _boolean_decoder(shape)
+    if kind == "blob":
+        return _blob_decoder(shape)
+    if kind == "timestamp":
+        return _timestamp_decoder(shape)
+    raise TypeError(f"kmsmock: no decoder for shape type {kind}")
+
+
+def _encoder(shape: Shape) -> _Encoder:
+    """An encoder for ``shape``. Paths are built only on the way out of an error."""
+    kind = shape.type_name
+    if kind == "structure":
+        assert isinstance(shape, StructureShape)
+        members = {name: _encoder(member) for name, member in shape.members.items()}
+
+        def encode_structure(value: Any) -> Any:
+            if not isinstance(value, Mapping):
+                raise EncodingBug(f"expected a mapping, got {type(value).__name__}")
+            out = {}
+            for name, item in value.items():
+                if item is None:
+                    continue
+                encode = members.get(name)
+                if encode is None:
+                    raise EncodingBug(f"{shape.name} has no member {name}")
+                try:
+                    out[name] = encode(item)
+                except EncodingBug as error:
+                    raise EncodingBug(f"{name}.{error}") from None
+            return out
+
+        return encode_structure
+    if kind == "list":
+        assert isinstance(shape, ListShape)
+        member = _encoder(shape.member)
+        return lambda value: [member(v) for v in value]
+    if kind == "map":
+        assert isinstance(shape, MapShape)
+        map_value = _encoder(shape.value)
+        return lambda value: {str(k): map_value(v) for k, v in value.items()}
+    if kind == "blob":
+
+        def encode_blob(value: Any) -> Any:
+            if not isinstance(value, bytes):
+                raise EncodingBug("expected bytes")
+            return b64encode(value).decode("ascii")
+
+        return encode_blob
+    if kind == "timestamp":
+
+        def encode_timestamp(value: Any) -> Any:
+            if isinstance(value, datetime.datetime):
+                return value.timestamp()
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise EncodingBug("expected a timestamp")
+            return value
+
+        return encode_timestamp
+    expected: type = {"string": str, "integer": int, "long": int, "boolean": bool}[kind]
+    enum = frozenset(getattr(shape, "enum", []) or [])
+
+    def encode_scalar(value: Any) -> Any:
+        if type(value) is not expected and (
+            not isinstance(value, expected) or isinstance(value, bool)
+        ):
+            raise EncodingBug(f"expected {kind}, got {type(value).__name__}")
+        if enum and value not in enum:
+            raise EncodingBug(f"{value!r} is not in the {shape.name} enum")
+        return value
+
+    return encode_scalar
+
+
+class OperationCodec:
+    """Decoder and encoder of one operation."""
+
+    __slots__ = ("_decode", "_encode", "name", "parameters", "wire_names")
+
+    def __init__(self, name: str) -> None:
+        model = operation_model(name)
+        self.name = name
+        input_shape = model.input_shape
+        output_shape = model.output_shape
+        self.wire_names: dict[str, str] = {
+            xform_name(member): member for member in (input_shape.members if input_shape else ())
+        }
+        self.parameters: frozenset[str] = frozenset(self.wire_names)
+        self._decode: _Decoder | None = (
+            _structure_decoder(input_shape, snake=True) if input_shape is not None else None
+        )
+        self._encode: _Encoder | None = _encoder(output_shape) if output_shape is not None else None
+
+    def decode(self, body: bytes) -> dict[str, Any]:
+        """Snake-case keyword arguments for the handler, or a KMSError."""
+        if self._decode is None:
+            return {}
+        try:
+            document = json.loads(body) if body else {}
+        except ValueError as error:
+            raise SerializationException("Invalid JSON in request body") from error
+        errors: list[str] = []
+        arguments: dict[str, Any] = self._decode(document, "", errors)
+        if errors:
+            count = len(errors)
+            noun = "error" if count == 1 else "errors"
+            raise ValidationException(f"{count} validation {noun} detected: " + "; ".join(errors))
+        return arguments
+
+    def encode(self, result: Mapping[str, Any] | None) -> bytes:
+        if self._encode is None:
+            if result:
+                raise EncodingBug(f"{self.name} has no output shape, but returned {result!r}")
+            return b"{}"
+        try:
+            document = self._encode(result or {})
+        except EncodingBug as error:
+            raise EncodingBug(f"{self.name} response: {error}") from None
+        return json.dumps(document).encode("utf-8")
+
+
+def encode_error(error: KMSError) -> bytes:
+    document = {"__type": error.code}
+    if error.message:
+        # AWS leaves the message out when it has none (InvalidCiphertextException, ...).
+        document["message"] = error.message
+    return json.dumps(document).encode("utf-8")

@@ -1,0 +1,95 @@
+"""One request, one path: ``handle`` turns a KMS HTTP request into an HTTP response.
+
+The botocore hook, the ``responses`` adapter and a server all call this; nothing
+here knows where the request came from.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Mapping
+
+import kmsmock.operations  # noqa: F401  (registers every handler)
+from kmsmock._dispatch import lookup
+from kmsmock._gaps import NotYetImplemented
+from kmsmock._identity import IdentityRegistry, Principal, caller
+from kmsmock._model import service_model
+from kmsmock._protocol import encode_error
+from kmsmock.backend._backend import Backend
+from kmsmock.backend._journal import Call
+from kmsmock.errors import KMSError, UnknownOperationException
+from kmsmock.operations._request import Request
+
+_TARGET_PREFIX = "TrentService."
+Response = tuple[int, dict[str, str], bytes]
+
+
+def _target(headers: Mapping[str, str | bytes]) -> str:
+    value = headers.get("X-Amz-Target")
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+# Request ids look like AWS's (a UUID) without paying for uuid4 on every call: a random
+# per-process prefix and a counter.
+_REQUEST_PREFIX = uuid.uuid4().hex[:20]
+_request_numbers = itertools.count()
+
+
+def _request_id() -> str:
+    tail = f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFFFFFF:012x}"
+    return f"{tail[:8]}-{tail[8:12]}-{tail[12:16]}-{tail[16:20]}-{tail[20:]}"
+
+
+def _response(status: int, body: bytes) -> Response:
+    headers = {
+        "x-amzn-RequestId": _request_id(),
+        "Content-Type": "application/x-amz-json-1.1",
+        "Content-Length": str(len(body)),
+    }
+    return status, headers, body
+
+
+def handle(
+    backend: Backend,
+    identities: IdentityRegistry,
+    method: str,
+    url: str,
+    headers: Mapping[str, str | bytes],
+    body: bytes,
+) -> Response:
+    target = _target(headers)
+    name = target[len(_TARGET_PREFIX) :] if target.startswith(_TARGET_PREFIX) else ""
+    principal: Principal = identities.default
+    region = ""
+    error_code: str | None = None
+    try:
+        operation = lookup(name)
+        if operation is None:
+            if name and name in service_model().operation_names:
+                raise NotYetImplemented(f"the KMS operation {name}")
+            raise UnknownOperationException("")
+        principal, region = caller(identities, url, headers)
+        arguments = operation.codec.decode(body)
+        unsupported = arguments.keys() - operation.accepts
+        if unsupported:
+            names = ", ".join(sorted(operation.codec.wire_names[p] for p in unsupported))
+            raise NotYetImplemented(f"the parameter(s) {names} of {name}")
+        with backend.lock:
+            backend.expire(backend.clock.now())
+            request = Request(backend, principal, region, name)
+            result = operation.handler(request, **arguments)
+        return _response(200, operation.codec.encode(result))
+    except KMSError as error:
+        error_code = error.code
+        return _response(error.status, encode_error(error))
+    except Exception as error:
+        # A gap or a bug: recorded under its Python name, never as a KMS answer.
+        error_code = f"python:{type(error).__name__}"
+        raise
+    finally:
+        backend.journal.record(
+            Call(backend.clock.now(), principal.account_id, region, principal.arn, name, error_code)
+        )

@@ -1,0 +1,71 @@
+"""ARNs and identifier formats, as KMS writes and parses them."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# Region prefixes of the partitions other than "aws"; the longest prefix wins so that
+# "us-isob-" is not taken for "us-iso-".
+_PARTITIONS = (
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-iso-", "aws-iso"),
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+)
+
+KEY_ID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+MRK_ID_RE = re.compile(r"mrk-[0-9a-fA-F]{32}")
+_ARN_RE = re.compile(r"arn:([^:]+):kms:([^:]*):([^:]*):(key|alias)/(.+)", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=64)
+def partition(region: str) -> str:
+    for prefix, name in _PARTITIONS:
+        if region.startswith(prefix):
+            return name
+    return "aws"
+
+
+def key_arn(region: str, account: str, key_id: str) -> str:
+    return f"arn:{partition(region)}:kms:{region}:{account}:key/{key_id}"
+
+
+def alias_arn(region: str, account: str, alias_name: str) -> str:
+    # alias_name already carries its "alias/" prefix, as AWS stores it.
+    return f"arn:{partition(region)}:kms:{region}:{account}:{alias_name}"
+
+
+def root_arn(account: str, region: str) -> str:
+    return f"arn:{partition(region)}:iam::{account}:root"
+
+
+def is_key_id(value: str) -> bool:
+    # KMS accepts only the hyphenated UUID or "mrk-" + 32 hex; anything else is
+    # "Invalid keyId" before any lookup (reference section 1).
+    return KEY_ID_RE.fullmatch(value) is not None or MRK_ID_RE.fullmatch(value) is not None
+
+
+class ParsedArn:
+    __slots__ = ("account", "kind", "partition", "region", "resource")
+
+    def __init__(self, partition: str, region: str, account: str, kind: str, resource: str):
+        self.partition = partition
+        self.region = region
+        self.account = account
+        self.kind = kind
+        self.resource = resource
+
+
+def parse_arn(value: str) -> ParsedArn | None:
+    match = _ARN_RE.fullmatch(value)
+    if match is None:
+        return None
+    part, region, account, kind, resource = match.groups()
+    if kind == "alias":
+        resource = "alias/" + resource
+    return ParsedArn(part, region, account, kind, resource)

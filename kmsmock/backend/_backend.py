@@ -1,0 +1,164 @@
+"""Backend -> Account -> Region: the simulated state of one mock activation."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import threading
+import uuid
+
+from kmsmock.backend._arn import alias_arn
+from kmsmock.backend._clock import Clock
+from kmsmock.backend._journal import Journal
+from kmsmock.backend._key import Key, KeyMaterial
+from kmsmock.backend._keystate import KeyState
+
+
+class Alias:
+    __slots__ = ("creation_date", "last_updated_date", "name", "position", "target_key_id")
+
+    def __init__(self, name: str, target_key_id: str, now: float, seq: int) -> None:
+        self.name = name
+        self.target_key_id = target_key_id
+        self.creation_date = now
+        self.last_updated_date = now
+        # Listing position: zero-padded creation order, so string order is list order.
+        self.position = f"{seq:020d}"
+
+
+class Region:
+    """Keys and aliases of one account in one region."""
+
+    __slots__ = ("account_id", "aliases", "keys", "name")
+
+    def __init__(self, account_id: str, name: str) -> None:
+        self.account_id = account_id
+        self.name = name
+        # Dicts keep insertion order, which is the listing order.
+        self.keys: dict[str, Key] = {}
+        self.aliases: dict[str, Alias] = {}
+
+    def alias_arn(self, alias_name: str) -> str:
+        return alias_arn(self.name, self.account_id, alias_name)
+
+    def aliases_of(self, key_id: str) -> list[Alias]:
+        return [a for a in self.aliases.values() if a.target_key_id == key_id]
+
+    def __repr__(self) -> str:
+        return f"<Region {self.account_id}/{self.name}: {len(self.keys)} keys>"
+
+
+class Account:
+    __slots__ = ("id", "regions")
+
+    def __init__(self, account_id: str) -> None:
+        self.id = account_id
+        self.regions: dict[str, Region] = {}
+
+    def region(self, name: str) -> Region:
+        region = self.regions.get(name)
+        if region is None:
+            region = self.regions[name] = Region(self.id, name)
+        return region
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id}: regions {sorted(self.regions)}>"
+
+
+class Backend:
+    """All simulated accounts of one activation, with its clock and journal."""
+
+    def __init__(self, *, journal: bool = True) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.clock = Clock()
+        self.journal = Journal(journal)
+        # One lock for the whole backend: a call is answered atomically, so concurrent
+        # threads never see half an operation.
+        self.lock = threading.RLock()
+        # Secret of this backend only, from which key material is derived: a blob from
+        # one activation is meaningless in another, as between two AWS partitions.
+        self.master_secret = os.urandom(32)
+        # Blob header id (the 32 bytes at offset 5) -> the key material it names.
+        self.materials: dict[bytes, KeyMaterial] = {}
+        self._seq = itertools.count(1)
+        # (deletion date, seq, key) of keys pending deletion, earliest first.
+        self._deletions: list[tuple[float, int, Key]] = []
+
+    def account(self, account_id: str) -> Account:
+        account = self.accounts.get(account_id)
+        if account is None:
+            account = self.accounts[account_id] = Account(account_id)
+        return account
+
+    def region(self, account_id: str, region: str) -> Region:
+        return self.account(account_id).region(region)
+
+    def create_key(
+        self,
+        region: Region,
+        *,
+        description: str = "",
+        key_usage: str = "ENCRYPT_DECRYPT",
+        key_spec: str = "SYMMETRIC_DEFAULT",
+        origin: str = "AWS_KMS",
+        policy: str | None = None,
+    ) -> Key:
+        key = Key(
+            key_id=str(uuid.uuid4()),
+            account_id=region.account_id,
+            region=region.name,
+            seq=next(self._seq),
+            creation_date=self.clock.now(),
+            description=description,
+            key_usage=key_usage,
+            key_spec=key_spec,
+            origin=origin,
+            policy=policy,
+        )
+        if key.key_spec == "SYMMETRIC_DEFAULT" and key.origin == "AWS_KMS":
+            self.add_material(key)
+        region.keys[key.key_id] = key
+        return key
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    def add_material(self, key: Key) -> KeyMaterial:
+        material = KeyMaterial(key, os.urandom(32))
+        key.materials.append(material)
+        self.materials[material.material_id] = material
+        return material
+
+    def schedule_deletion(self, key: Key) -> None:
+        assert key.deletion_date is not None
+        heapq.heappush(self._deletions, (key.deletion_date, key.seq, key))
+
+    def expire(self, now: float) -> None:
+        """Delete every key whose waiting period has ended by ``now``.
+
+        Called before each request, so a key is gone exactly when its DeletionDate
+        passes, whatever moves the clock (time-machine, freezegun). A cancelled or
+        rescheduled deletion leaves a stale entry, recognised by its date.
+        """
+        deletions = self._deletions
+        while deletions and deletions[0][0] <= now:
+            when, _, key = heapq.heappop(deletions)
+            if key.state is KeyState.PENDING_DELETION and key.deletion_date == when:
+                self.delete_key(key)
+
+    def delete_key(self, key: Key) -> None:
+        """Remove a key with its aliases. Its material stays indexed so that its
+        ciphertexts are recognised, and refused as referring to a missing key."""
+        region = self.region(key.account_id, key.region)
+        region.keys.pop(key.key_id, None)
+        for alias in region.aliases_of(key.key_id):
+            del region.aliases[alias.name]
+
+    def all_keys(self) -> list[Key]:
+        return [
+            key
+            for account in self.accounts.values()
+            for region in account.regions.values()
+            for key in region.keys.values()
+        ]

@@ -1,0 +1,1 @@
+"""Ciphertext formats and key material."""

@@ -1,0 +1,139 @@
+"""What a handler knows about the call it answers, and the shared per-call rules.
+
+Every key a handler touches comes through ``Request.key``: identifier resolution,
+authorization and the key-state table, always in that order (reference section 4,
+"check order").
+"""
+
+from __future__ import annotations
+
+from kmsmock._identity import Principal
+from kmsmock.auth._authorize import authorize
+from kmsmock.backend._arn import is_key_id, key_arn, parse_arn
+from kmsmock.backend._backend import Backend, Region
+from kmsmock.backend._key import Key
+from kmsmock.backend._keystate import check_state
+from kmsmock.errors import DryRunOperationException, NotFoundException
+
+# Operations that accept an alias name or alias ARN for their key (reference section 1).
+_ALIAS_OK = frozenset(
+    [
+        "Encrypt",
+        "Decrypt",
+        "ReEncrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "Sign",
+        "Verify",
+        "GetPublicKey",
+        "DescribeKey",
+        "DeriveSharedSecret",
+        "GenerateMac",
+        "VerifyMac",
+    ]
+)
+# Operations that may name a key of another account, by ARN (reference section 1).
+_CROSS_ACCOUNT_OK = frozenset(
+    [
+        "CreateGrant",
+        "Decrypt",
+        "DeriveSharedSecret",
+        "DescribeKey",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateMac",
+        "GetKeyRotationStatus",
+        "GetPublicKey",
+        "ListGrants",
+        "ReEncrypt",
+        "RetireGrant",
+        "RevokeGrant",
+        "Sign",
+        "Verify",
+        "VerifyMac",
+    ]
+)
+
+
+class Request:
+    __slots__ = ("backend", "operation", "principal", "region", "region_name")
+
+    def __init__(
+        self, backend: Backend, principal: Principal, region_name: str, operation: str
+    ) -> None:
+        self.backend = backend
+        self.principal = principal
+        self.region_name = region_name
+        self.operation = operation
+        self.region: Region = backend.region(principal.account_id, region_name)
+
+    @property
+    def account_id(self) -> str:
+        return self.principal.account_id
+
+    @property
+    def now(self) -> float:
+        return self.backend.clock.now()
+
+    def _missing(self, key_id: str, arn: str | None = None) -> NotFoundException:
+        arn = arn or key_arn(self.region_name, self.account_id, key_id)
+        return NotFoundException(f"Key '{arn}' does not exist")
+
+    def resolve(self, identifier: str) -> Key:
+        """The key an identifier names, as seen from the caller's account and region."""
+        aliases = self.operation in _ALIAS_OK
+        if identifier.startswith("arn:"):
+            arn = parse_arn(identifier)
+            if arn is None:
+                raise NotFoundException(f"Invalid arn {identifier}")
+            if arn.kind == "alias" and not aliases:
+                raise NotFoundException(f"Invalid keyId '{identifier}'")
+            if arn.region != self.region_name:
+                raise NotFoundException(f"Invalid arn {arn.region}")
+            region = self.backend.region(arn.account, arn.region)
+            if arn.kind == "alias":
+                return self._by_alias(region, arn.resource)
+            key = region.keys.get(arn.resource)
+            if key is None:
+                raise self._missing(arn.resource, identifier)
+            if arn.account != self.account_id and self.operation not in _CROSS_ACCOUNT_OK:
+                # Management operations never reach across accounts; AWS does not say
+                # whether such a key exists.
+                raise self._missing(arn.resource, identifier)
+            return key
+        if identifier.startswith("alias/") and aliases:
+            return self._by_alias(self.region, identifier)
+        if not is_key_id(identifier):
+            raise NotFoundException(f"Invalid keyId '{identifier}'")
+        key = self.region.keys.get(identifier)
+        if key is None:
+            raise self._missing(identifier)
+        return key
+
+    def _by_alias(self, region: Region, alias_name: str) -> Key:
+        alias = region.aliases.get(alias_name)
+        key = region.keys.get(alias.target_key_id) if alias is not None else None
+        if key is None:
+            raise NotFoundException(f"Alias {region.alias_arn(alias_name)} is not found.")
+        return key
+
+    def check(self, key: Key, action: str | None = None) -> Key:
+        """Authorize kms:``action`` (default: the operation) on ``key``, then its state."""
+        authorize(self.principal, key, action or self.operation)
+        check_state(self.operation, key.state, key.arn)
+        return key
+
+    def key(self, identifier: str, action: str | None = None) -> Key:
+        return self.check(self.resolve(identifier), action)
+
+    def dry_run(self, dry_run: bool | None) -> None:
+        """Called once every check has passed: a dry run stops here."""
+        if dry_run:
+            raise DryRunOperationException(
+                "The request would have succeeded, but the DryRun option is set."
+            )

@@ -1,0 +1,133 @@
+"""Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (reference section 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kmsmock._dispatch import operation
+from kmsmock.backend._backend import Alias
+from kmsmock.backend._key import Key
+from kmsmock.backend._keystate import KeyState
+from kmsmock.errors import (
+    AlreadyExistsException,
+    InvalidAliasNameException,
+    KMSInvalidStateException,
+    LimitExceededException,
+    NotFoundException,
+    ValidationException,
+)
+from kmsmock.operations._pagination import page
+from kmsmock.operations._request import Request
+
+MAX_ALIASES_PER_KEY = 50
+
+
+def _check_name(alias_name: str) -> None:
+    if not alias_name.startswith("alias/"):
+        raise ValidationException(
+            'Alias must start with the prefix "alias/". Please see '
+            "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+        )
+    if alias_name.startswith("alias/aws/"):
+        # The code is in the model; AWS's text is not recorded.
+        raise InvalidAliasNameException(
+            "Alias names that begin with alias/aws/ are reserved for AWS managed keys."
+        )
+
+
+def _target(req: Request, target_key_id: str) -> Key:
+    key = req.key(target_key_id)
+    if key.account_id != req.account_id:
+        raise NotFoundException(f"Key '{key.arn}' does not exist")
+    return key
+
+
+def _alias(req: Request, alias_name: str) -> Alias:
+    alias = req.region.aliases.get(alias_name)
+    if alias is None:
+        raise NotFoundException(f"Alias {req.region.alias_arn(alias_name)} is not found.")
+    return alias
+
+
+@operation("CreateAlias")
+def create_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
+    _check_name(alias_name)
+    key = _target(req, target_key_id)
+    if alias_name in req.region.aliases:
+        raise AlreadyExistsException(
+            f"An alias with the name {req.region.alias_arn(alias_name)} already exists"
+        )
+    if len(req.region.aliases_of(key.key_id)) >= MAX_ALIASES_PER_KEY:
+        raise LimitExceededException(
+            f"The number of aliases for the key {key.arn} exceeds the limit of "
+            f"{MAX_ALIASES_PER_KEY}."
+        )
+    req.region.aliases[alias_name] = Alias(alias_name, key.key_id, req.now, req.backend.next_seq())
+
+
+@operation("UpdateAlias")
+def update_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
+    _check_name(alias_name)
+    alias = _alias(req, alias_name)
+    key = _target(req, target_key_id)
+    if key.state in (KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION):
+        # Footnote 10: the old target may be pending deletion, the new one may not.
+        raise KMSInvalidStateException(f"{key.arn} is pending deletion.")
+    current = req.region.keys.get(alias.target_key_id)
+    if current is not None and (current.key_spec, current.key_usage) != (
+        key.key_spec,
+        key.key_usage,
+    ):
+        raise ValidationException(
+            f"Alias {req.region.alias_arn(alias_name)} cannot be changed from a key of spec "
+            f"{current.key_spec} and usage {current.key_usage} to a key of spec "
+            f"{key.key_spec} and usage {key.key_usage}."
+        )
+    if len(req.region.aliases_of(key.key_id)) >= MAX_ALIASES_PER_KEY:
+        raise LimitExceededException(
+            f"The number of aliases for the key {key.arn} exceeds the limit of "
+            f"{MAX_ALIASES_PER_KEY}."
+        )
+    alias.target_key_id = key.key_id
+    alias.last_updated_date = req.now
+
+
+@operation("DeleteAlias")
+def delete_alias(req: Request, *, alias_name: str) -> None:
+    _check_name(alias_name)
+    alias = _alias(req, alias_name)
+    key = req.region.keys.get(alias.target_key_id)
+    if key is not None:
+        req.check(key)
+    del req.region.aliases[alias_name]
+
+
+@operation("ListAliases")
+def list_aliases(
+    req: Request, *, key_id: str | None = None, limit: int | None = None, marker: str | None = None
+) -> dict[str, Any]:
+    region = req.region
+    if key_id is not None:
+        key = req.key(key_id)
+        if key.account_id != req.account_id:
+            raise NotFoundException(f"Key '{key.arn}' does not exist")
+        aliases = region.aliases_of(key.key_id)
+    else:
+        aliases = list(region.aliases.values())
+    chunk, next_marker = page(
+        "aliases", aliases, lambda a: a.position, limit, marker, default=50, maximum=100
+    )
+    return {
+        "Aliases": [
+            {
+                "AliasName": alias.name,
+                "AliasArn": region.alias_arn(alias.name),
+                "TargetKeyId": alias.target_key_id,
+                "CreationDate": alias.creation_date,
+                "LastUpdatedDate": alias.last_updated_date,
+            }
+            for alias in chunk
+        ],
+        "NextMarker": next_marker,
+        "Truncated": next_marker is not None,
+    }

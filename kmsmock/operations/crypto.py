@@ -1,0 +1,304 @@
+"""Cryptographic operations on symmetric keys: Encrypt, Decrypt, ReEncrypt, data keys."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kmsmock._dispatch import operation
+from kmsmock._gaps import NotYetImplemented
+from kmsmock.backend._key import Key, KeyMaterial
+from kmsmock.crypto._context import context_aad
+from kmsmock.crypto._symmetric import CorruptCiphertext, header_id, open_blob, seal
+from kmsmock.errors import (
+    AccessDeniedException,
+    IncorrectKeyException,
+    InvalidCiphertextException,
+    InvalidKeyUsageException,
+    ValidationException,
+)
+from kmsmock.operations._request import Request
+
+_SYMMETRIC = "SYMMETRIC_DEFAULT"
+_DATA_KEY_BYTES = {"AES_256": 32, "AES_128": 16}
+_UNREACHABLE = (
+    "The ciphertext refers to a customer master key that does not exist, does not exist "
+    "in this region, or you are not allowed to access."
+)
+_INCORRECT_KEY = (
+    "The key ID in the request does not identify a CMK that can perform this operation."
+)
+
+
+def _no_grant_tokens(grant_tokens: Sequence[str] | None) -> None:
+    if grant_tokens:
+        raise NotYetImplemented("grant tokens (GrantTokens)")
+
+
+def _encryption_key(req: Request, key: Key, algorithm: str | None, operation: str) -> str:
+    """Check that ``key`` can encrypt for ``operation``; return the algorithm used."""
+    if key.key_usage != "ENCRYPT_DECRYPT":
+        raise InvalidKeyUsageException(
+            f"{key.arn} key usage is {key.key_usage} which is not valid for {operation}."
+        )
+    algorithm = algorithm or _SYMMETRIC
+    if key.key_spec != _SYMMETRIC:
+        raise NotYetImplemented(f"{operation} with a {key.key_spec} key")
+    if algorithm != _SYMMETRIC:
+        raise InvalidKeyUsageException(
+            f"Algorithm {algorithm} is incompatible with key spec {key.key_spec}."
+        )
+    return algorithm
+
+
+def _seal(req: Request, key: Key, plaintext: bytes, context: Mapping[str, str] | None) -> bytes:
+    material = key.current_material
+    secret = material.secret(req.backend.master_secret)
+    return seal(secret, material.material_id, plaintext, context_aad(context))
+
+
+def _material(req: Request, blob: bytes) -> KeyMaterial:
+    """The key material a blob names, reachable from the caller, or the error AWS gives."""
+    try:
+        material = req.backend.materials.get(header_id(blob))
+    except CorruptCiphertext as error:
+        raise InvalidCiphertextException("") from error
+    if material is None:
+        raise InvalidCiphertextException("")
+    key = material.key
+    if (
+        key.region != req.region_name
+        or req.backend.region(key.account_id, key.region).keys.get(key.key_id) is not key
+    ):
+        raise AccessDeniedException(_UNREACHABLE)
+    return material
+
+
+def _open(
+    req: Request, material: KeyMaterial, blob: bytes, context: Mapping[str, str] | None
+) -> bytes:
+    try:
+        return open_blob(material.secret(req.backend.master_secret), blob, context_aad(context))
+    except CorruptCiphertext as error:
+        raise InvalidCiphertextException("") from error
+
+
+def _source(
+    req: Request,
+    blob: bytes | None,
+    key_id: str | None,
+    algorithm: str | None,
+    action: str,
+) -> tuple[KeyMaterial, str]:
+    """Resolve and check the key a ciphertext was made under (Decrypt, ReEncrypt source)."""
+    if blob is None:
+        raise ValidationException("CiphertextBlob is required.")
+    try:
+        header_id(blob)
+    except CorruptCiphertext as error:
+        raise InvalidCiphertextException("") from error
+    named = req.resolve(key_id) if key_id is not None else None
+    material = _material(req, blob)
+    key = material.key
+    if named is not None and named is not key:
+        raise IncorrectKeyException(_INCORRECT_KEY)
+    req.check(key, action)
+    algorithm = algorithm or _SYMMETRIC
+    if algorithm != _SYMMETRIC:
+        raise IncorrectKeyException(_INCORRECT_KEY)
+    return material, algorithm
+
+
+def _dry_run_ignoring_ciphertext(
+    req: Request, dry_run: bool | None, modifiers: Sequence[str] | None
+) -> bool:
+    return bool(dry_run) and "IGNORE_CIPHERTEXT" in (modifiers or ())
+
+
+@operation("Encrypt")
+def encrypt(
+    req: Request,
+    *,
+    key_id: str,
+    plaintext: bytes,
+    encryption_context: Mapping[str, str] | None = None,
+    grant_tokens: Sequence[str] | None = None,
+    encryption_algorithm: str | None = None,
+    dry_run: bool | None = None,
+) -> dict[str, Any]:
+    _no_grant_tokens(grant_tokens)
+    key = req.key(key_id)
+    algorithm = _encryption_key(req, key, encryption_algorithm, "Encrypt")
+    req.dry_run(dry_run)
+    return {
+        "CiphertextBlob": _seal(req, key, plaintext, encryption_context),
+        "KeyId": key.arn,
+        "EncryptionAlgorithm": algorithm,
+    }
+
+
+@operation("Decrypt")
+def decrypt(
+    req: Request,
+    *,
+    ciphertext_blob: bytes | None = None,
+    encryption_context: Mapping[str, str] | None = None,
+    grant_tokens: Sequence[str] | None = None,
+    key_id: str | None = None,
+    encryption_algorithm: str | None = None,
+    dry_run: bool | None = None,
+    dry_run_modifiers: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    _no_grant_tokens(grant_tokens)
+    if _dry_run_ignoring_ciphertext(req, dry_run, dry_run_modifiers):
+        if key_id is None:
+            raise ValidationException("KeyId is required when IGNORE_CIPHERTEXT is set.")
+        _encryption_key(req, req.key(key_id), encryption_algorithm, "Decrypt")
+        req.dry_run(dry_run)
+    material, algorithm = _source(req, ciphertext_blob, key_id, encryption_algorithm, "Decrypt")
+    assert ciphertext_blob is not None
+    req.dry_run(dry_run)
+    plaintext = _open(req, material, ciphertext_blob, encryption_context)
+    return {
+        "KeyId": material.key.arn,
+        "Plaintext": plaintext,
+        "EncryptionAlgorithm": algorithm,
+        "KeyMaterialId": material.material_id_hex,
+    }
+
+
+@operation("ReEncrypt")
+def re_encrypt(
+    req: Request,
+    *,
+    destination_key_id: str,
+    ciphertext_blob: bytes | None = None,
+    source_encryption_context: Mapping[str, str] | None = None,
+    source_key_id: str | None = None,
+    destination_encryption_context: Mapping[str, str] | None = None,
+    source_encryption_algorithm: str | None = None,
+    destination_encryption_algorithm: str | None = None,
+    grant_tokens: Sequence[str] | None = None,
+    dry_run: bool | None = None,
+    dry_run_modifiers: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    _no_grant_tokens(grant_tokens)
+    if _dry_run_ignoring_ciphertext(req, dry_run, dry_run_modifiers):
+        if source_key_id is None:
+            raise ValidationException("SourceKeyId is required when IGNORE_CIPHERTEXT is set.")
+        req.key(source_key_id, "ReEncryptFrom")
+        destination = req.key(destination_key_id, "ReEncryptTo")
+        _encryption_key(req, destination, destination_encryption_algorithm, "ReEncrypt")
+        req.dry_run(dry_run)
+    material, source_algorithm = _source(
+        req, ciphertext_blob, source_key_id, source_encryption_algorithm, "ReEncryptFrom"
+    )
+    assert ciphertext_blob is not None
+    destination = req.key(destination_key_id, "ReEncryptTo")
+    algorithm = _encryption_key(req, destination, destination_encryption_algorithm, "ReEncrypt")
+    req.dry_run(dry_run)
+    plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
+    return {
+        "CiphertextBlob": _seal(req, destination, plaintext, destination_encryption_context),
+        "SourceKeyId": material.key.arn,
+        "KeyId": destination.arn,
+        "SourceEncryptionAlgorithm": source_algorithm,
+        "DestinationEncryptionAlgorithm": algorithm,
+        "SourceKeyMaterialId": material.material_id_hex,
+        "DestinationKeyMaterialId": destination.current_material.material_id_hex,
+    }
+
+
+def _data_key_size(number_of_bytes: int | None, key_spec: str | None) -> int:
+    if (number_of_bytes is None) == (key_spec is None):
+        # AWS's text for both or neither is not recorded.
+        raise ValidationException("Please specify either number of bytes or key spec.")
+    return number_of_bytes if number_of_bytes is not None else _DATA_KEY_BYTES[str(key_spec)]
+
+
+def _data_key(
+    req: Request,
+    operation: str,
+    key_id: str,
+    context: Mapping[str, str] | None,
+    number_of_bytes: int | None,
+    key_spec: str | None,
+    grant_tokens: Sequence[str] | None,
+    dry_run: bool | None,
+) -> tuple[Key, bytes, bytes]:
+    _no_grant_tokens(grant_tokens)
+    key = req.key(key_id)
+    size = _data_key_size(number_of_bytes, key_spec)
+    _encryption_key(req, key, None, operation)
+    req.dry_run(dry_run)
+    plaintext = os.urandom(size)
+    return key, plaintext, _seal(req, key, plaintext, context)
+
+
+@operation("GenerateDataKey")
+def generate_data_key(
+    req: Request,
+    *,
+    key_id: str,
+    encryption_context: Mapping[str, str] | None = None,
+    number_of_bytes: int | None = None,
+    key_spec: str | None = None,
+    grant_tokens: Sequence[str] | None = None,
+    dry_run: bool | None = None,
+) -> dict[str, Any]:
+    key, plaintext, blob = _data_key(
+        req,
+        "GenerateDataKey",
+        key_id,
+        encryption_context,
+        number_of_bytes,
+        key_spec,
+        grant_tokens,
+        dry_run,
+    )
+    return {
+        "CiphertextBlob": blob,
+        "Plaintext": plaintext,
+        "KeyId": key.arn,
+        "KeyMaterialId": key.current_material.material_id_hex,
+    }
+
+
+@operation("GenerateDataKeyWithoutPlaintext")
+def generate_data_key_without_plaintext(
+    req: Request,
+    *,
+    key_id: str,
+    encryption_context: Mapping[str, str] | None = None,
+    key_spec: str | None = None,
+    number_of_bytes: int | None = None,
+    grant_tokens: Sequence[str] | None = None,
+    dry_run: bool | None = None,
+) -> dict[str, Any]:
+    key, _plaintext, blob = _data_key(
+        req,
+        "GenerateDataKeyWithoutPlaintext",
+        key_id,
+        encryption_context,
+        number_of_bytes,
+        key_spec,
+        grant_tokens,
+        dry_run,
+    )
+    return {
+        "CiphertextBlob": blob,
+        "KeyId": key.arn,
+        "KeyMaterialId": key.current_material.material_id_hex,
+    }
+
+
+@operation("GenerateRandom")
+def generate_random(
+    req: Request, *, number_of_bytes: int | None = None, custom_key_store_id: str | None = None
+) -> dict[str, Any]:
+    if number_of_bytes is None:
+        raise ValidationException("NumberOfBytes is required.")
+    if custom_key_store_id is not None:
+        raise NotYetImplemented("custom key stores (GenerateRandom CustomKeyStoreId)")
+    return {"Plaintext": os.urandom(number_of_bytes)}

@@ -1,0 +1,334 @@
+"""Activation: decorator, context managers, fixture, nesting, environment, hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+import os
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import boto3
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+import kmsmock
+from kmsmock import MockKMS, mock_kms
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
+
+def _client(region: str = "us-east-1") -> KMSClient:
+    return boto3.client("kms", region_name=region)
+
+
+def _key_count(region: str = "us-east-1") -> int:
+    return len(_client(region).list_keys()["Keys"])
+
+
+def test_mock_kms_bare_decorator_activates_for_the_call() -> None:
+    @mock_kms
+    def create() -> str:
+        return _client().create_key()["KeyMetadata"]["KeyId"]
+
+    key_id = create()
+    assert len(key_id) == 36
+    with pytest.raises(RuntimeError, match="no mock_kms is active"):
+        kmsmock.current()
+
+
+def test_mock_kms_decorator_with_options() -> None:
+    @mock_kms(account="111122223333", region="eu-west-1")
+    def create() -> str:
+        assert kmsmock.current().region == "eu-west-1"
+        return _client("eu-west-1").create_key()["KeyMetadata"]["Arn"]
+
+    assert create().startswith("arn:aws:kms:eu-west-1:111122223333:key/")
+
+
+def test_mock_kms_decorator_gives_each_call_a_fresh_backend() -> None:
+    @mock_kms
+    def create_and_count() -> int:
+        _client().create_key()
+        return _key_count()
+
+    assert create_and_count() == 1
+    assert create_and_count() == 1
+
+
+def test_mock_kms_decorator_keeps_the_signature_for_pytest() -> None:
+    def target(a: int, b: str = "x") -> None: ...
+
+    assert inspect.signature(mock_kms(target)) == inspect.signature(target)
+
+
+def test_mock_kms_decorates_coroutine_functions() -> None:
+    @mock_kms
+    async def create() -> str:
+        await asyncio.sleep(0)
+        return _client().create_key()["KeyMetadata"]["KeyId"]
+
+    assert asyncio.iscoroutinefunction(create)
+    assert len(asyncio.run(create())) == 36
+
+
+def test_mock_kms_async_context_manager() -> None:
+    async def scenario() -> int:
+        async with mock_kms() as kms:
+            _client().create_key()
+            return len(kms.keys())
+
+    assert asyncio.run(scenario()) == 1
+
+
+def test_mock_kms_decorates_test_case_classes_with_a_fresh_mock_per_test() -> None:
+    counts: list[int] = []
+
+    @mock_kms
+    class Case(unittest.TestCase):
+        def setUp(self) -> None:
+            _client().create_key()
+
+        def test_one(self) -> None:
+            counts.append(_key_count())
+
+        def test_two(self) -> None:
+            counts.append(_key_count())
+
+    result = unittest.TextTestRunner(stream=io.StringIO()).run(
+        unittest.defaultTestLoader.loadTestsFromTestCase(Case)
+    )
+    assert result.wasSuccessful()
+    assert counts == [1, 1]
+    assert kmsmock._mock.innermost() is None
+
+
+def test_mock_kms_refuses_other_targets() -> None:
+    with pytest.raises(TypeError, match=r"functions and unittest\.TestCase"):
+        mock_kms(type("NotATestCase", (), {}))
+    with pytest.raises(TypeError, match="cannot decorate"):
+        MockKMS()(42)  # type: ignore[call-overload]
+
+
+def test_mock_kms_rejects_a_malformed_account() -> None:
+    with pytest.raises(ValueError, match="12 digits"):
+        mock_kms(account="1234")
+
+
+def test_mock_kms_context_manager_yields_the_mock_with_state() -> None:
+    with mock_kms() as kms:
+        key_id = _client().create_key(Description="d")["KeyMetadata"]["KeyId"]
+        assert kms.account_id == kmsmock.DEFAULT_ACCOUNT == "123456789012"
+        assert kms.region == kmsmock.DEFAULT_REGION == "us-east-1"
+        assert [key.key_id for key in kms.keys()] == [key_id]
+        assert kms.key(key_id).description == "d"
+        assert kms.key(kms.key(key_id).arn) is kms.key(key_id)
+        assert kms.key(key_id).state is kmsmock.KeyState.ENABLED
+        assert list(kms.accounts) == ["123456789012"]
+        assert [call.operation for call in kms.calls] == ["CreateKey"]
+    # State stays readable after the mock stops, for assertions.
+    assert len(kms.keys()) == 1
+
+
+def test_mock_kms_nesting_innermost_answers_and_outer_resumes() -> None:
+    with mock_kms() as outer:
+        _client().create_key()
+        with mock_kms() as inner:
+            assert _key_count() == 0
+            _client().create_key()
+            _client().create_key()
+            assert kmsmock.current() is inner
+        assert _key_count() == 1
+        assert kmsmock.current() is outer
+    assert len(inner.keys()) == 2
+
+
+def test_mock_kms_reentering_an_active_mock_is_an_error() -> None:
+    with mock_kms() as kms, pytest.raises(RuntimeError, match="already active"):
+        kms.start()
+
+
+def test_mock_kms_stopping_an_inactive_mock_is_an_error() -> None:
+    kms = mock_kms()
+    with pytest.raises(RuntimeError, match="not active"):
+        kms.stop()
+    kms.start()
+    kms.stop()
+    with pytest.raises(RuntimeError, match="not active"):
+        kms.stop()
+
+
+def test_mock_kms_restart_begins_with_an_empty_backend() -> None:
+    kms = mock_kms()
+    with kms:
+        _client().create_key()
+    with kms:
+        assert _key_count() == 0
+        assert kms.calls[-1].operation == "ListKeys"
+        assert len(kms.calls) == 1
+
+
+def test_mock_kms_stopping_the_outer_mock_first_keeps_the_inner_one() -> None:
+    outer = mock_kms().start()
+    inner = mock_kms().start()
+    outer.stop()
+    assert kmsmock.current() is inner
+    _client().create_key()
+    assert len(inner.keys()) == 1
+    inner.stop()
+    assert kmsmock._mock.innermost() is None
+
+
+def test_mock_kms_provides_credentials_and_region_only_where_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_kms(region="ap-south-1"):
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+        assert os.environ["AWS_DEFAULT_REGION"] == "ap-south-1"
+        # The default region reaches clients created without one.
+        assert boto3.client("kms").meta.region_name == "ap-south-1"
+        with mock_kms(region="eu-west-1"):
+            assert os.environ["AWS_DEFAULT_REGION"] == "ap-south-1"
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        assert name not in os.environ
+
+
+def test_mock_kms_leaves_existing_credentials_and_region_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREAL")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    with mock_kms():
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREAL"
+        assert "AWS_DEFAULT_REGION" not in os.environ
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREAL"
+    assert os.environ["AWS_REGION"] == "eu-central-1"
+
+
+def test_mock_kms_serves_clients_created_before_activation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Such a client (made at import time, say) found no credentials when it was created.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    early = boto3.Session().client("kms", region_name="us-east-1")
+    with mock_kms() as kms:
+        early.create_key()
+        assert len(kms.keys()) == 1
+        assert kms.calls[0].principal == "arn:aws:iam::123456789012:root"
+
+
+def test_patch_client_serves_a_client_whose_session_lacks_the_hook() -> None:
+    session = botocore.session.get_session()
+    session.unregister("before-send.kms", kmsmock._hook.before_send)  # type: ignore[arg-type]
+    late: KMSClient = session.create_client(  # type: ignore[assignment]
+        "kms", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    kmsmock.patch_client(late)
+    kmsmock.patch_client(late)  # idempotent
+    with mock_kms() as kms:
+        late.create_key()
+        assert len(kms.keys()) == 1
+
+
+def test_patch_client_on_a_served_client_answers_each_call_once() -> None:
+    client = _client()
+    kmsmock.patch_client(client)
+    with mock_kms() as kms:
+        client.create_key()
+        assert len(kms.keys()) == 1
+        assert len(kms.calls) == 1
+
+
+def test_mock_kms_leaves_other_services_alone() -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with mock_kms() as kms, Stubber(s3) as stub:
+        stub.add_response("list_buckets", {"Buckets": []})
+        assert s3.list_buckets()["Buckets"] == []
+        assert kms.calls == []
+
+
+def test_mock_kms_answers_kms_while_moto_is_active() -> None:
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws(), mock_kms() as kms:
+        key_id = _client().create_key()["KeyMetadata"]["KeyId"]
+        assert [key.key_id for key in kms.keys()] == [key_id]
+        # moto never saw the call, and still answers the services it mocks.
+        from moto.kms.models import kms_backends
+
+        assert kms_backends["123456789012"]["us-east-1"].keys == {}
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="still-moto")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["still-moto"]
+
+
+def test_mock_kms_is_seen_by_worker_threads_and_keeps_state_consistent() -> None:
+    with mock_kms() as kms:
+
+        def work(i: int) -> bytes:
+            client = _client()
+            key_id = client.create_key(Description=str(i))["KeyMetadata"]["KeyId"]
+            blob = client.encrypt(KeyId=key_id, Plaintext=b"%d" % i)["CiphertextBlob"]
+            return client.decrypt(CiphertextBlob=blob)["Plaintext"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, range(40)))
+        assert results == [b"%d" % i for i in range(40)]
+        assert sorted(int(key.description) for key in kms.keys()) == list(range(40))
+        assert len(kms.calls) == 120
+
+
+def test_mock_kms_raises_a_python_error_for_an_unimplemented_operation(client: KMSClient) -> None:
+    with pytest.raises(kmsmock.NotYetImplemented, match="the KMS operation GetKeyPolicy"):
+        client.get_key_policy(KeyId="1234abcd-12ab-34cd-56ef-1234567890ab")
+
+
+def test_mock_kms_raises_a_python_error_for_an_unimplemented_parameter(
+    client: KMSClient, key_id: str, kms: MockKMS
+) -> None:
+    with pytest.raises(kmsmock.NotYetImplemented, match="Recipient of GenerateRandom"):
+        client.generate_random(
+            NumberOfBytes=8,
+            Recipient={"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", "AttestationDocument": b"x"},
+        )
+    assert kms.calls[-1].error == "python:NotYetImplemented"
+
+
+def test_fixture_and_marker_through_pytester(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import boto3
+        import pytest
+
+        def test_default(kms):
+            assert (kms.account_id, kms.region) == ("123456789012", "us-east-1")
+            boto3.client("kms", region_name="us-east-1").create_key()
+            assert len(kms.keys()) == 1
+
+        @pytest.mark.kms(region="eu-west-1", account="111122223333")
+        def test_marker(kms):
+            arn = boto3.client("kms", region_name="eu-west-1").create_key()["KeyMetadata"]["Arn"]
+            assert arn.startswith("arn:aws:kms:eu-west-1:111122223333:key/")
+
+        def test_isolated(kms):
+            assert kms.keys() == []
+
+        @pytest.mark.kms("positional")
+        def test_bad_marker(kms):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*keyword arguments only*"])
