@@ -35,6 +35,21 @@ _stack: list[MockKMS] = []
 _env_set: list[str] = []
 
 
+_Handle = Callable[
+    [Backend, IdentityRegistry, str, str, Mapping[str, "str | bytes"], bytes],
+    tuple[int, dict[str, str], bytes],
+]
+
+
+@functools.cache
+def _handle() -> _Handle:
+    # Imported on first use: the request path imports every handler, which importing
+    # kmsmock (as the pytest plugin does in every session) need not pay for.
+    from kmsmock._transport import handle
+
+    return handle
+
+
 def innermost() -> MockKMS | None:
     # Read without the lock: list indexing is atomic, and this runs on every request.
     try:
@@ -192,9 +207,7 @@ class MockKMS:
     def handle(
         self, method: str, url: str, headers: Mapping[str, str | bytes], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        from kmsmock._transport import handle
-
-        return handle(self.backend, self.identities, method, url, headers, body)
+        return _handle()(self.backend, self.identities, method, url, headers, body)
 
     # -- state, for setup and assertions -------------------------------------------------
 

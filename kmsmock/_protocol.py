@@ -16,7 +16,7 @@ import json
 import re
 from base64 import b64encode
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from botocore import xform_name
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -31,6 +31,14 @@ _Encoder = Callable[[Any], Any]
 
 class EncodingBug(Exception):
     """A handler returned data its output shape does not allow (a kmsmock bug)."""
+
+    def __init__(self, problem: str, path: tuple[str, ...] = ()) -> None:
+        self.problem = problem
+        self.path = path
+        super().__init__(f"{'.'.join(path)}: {problem}" if path else problem)
+
+    def under(self, name: str) -> EncodingBug:
+        return EncodingBug(self.problem, (name, *self.path))
 
 
 def _camel(name: str) -> str:
@@ -264,12 +272,103 @@ def _decoder(shape: Shape) -> _Decoder:
     raise TypeError(f"kmsmock: no decoder for shape type {kind}")
 
 
-def _encoder(shape: Shape) -> _Encoder:
-    """An encoder for ``shape``. Paths are built only on the way out of an error."""
+_PLAIN = frozenset({"string", "integer", "long", "boolean"})
+
+
+def _is_plain(shape: Shape) -> TypeGuard[StructureShape]:
+    return isinstance(shape, StructureShape) and all(
+        member.type_name in _PLAIN for member in shape.members.values()
+    )
+
+
+def _plain_structure_encoder(shape: StructureShape) -> _Encoder:
+    """A structure of scalars goes out as it is, once its member names are checked.
+
+    Lists of such entries (ListKeys' thousand keys) are the bulk of large responses;
+    the types of their values are left to kmsmock's own tests, which check every
+    response against the output shape.
+    """
+    allowed = frozenset(shape.members)
+
+    def encode_plain(value: Any) -> Any:
+        # type() first: an isinstance check against the Mapping ABC costs more than the rest.
+        if type(value) is not dict and not isinstance(value, Mapping):
+            raise EncodingBug(f"expected a mapping, got {type(value).__name__}")
+        if not allowed.issuperset(value):
+            unknown = sorted(set(value) - allowed)
+            raise EncodingBug(f"{shape.name} has no member {unknown[0]}")
+        if None in value.values():
+            return {name: item for name, item in value.items() if item is not None}
+        return value
+
+    return encode_plain
+
+
+def _plain_list_encoder(shape: StructureShape) -> _Encoder:
+    """A list of flat structures, checked in one pass and sent as it is (ListKeys)."""
+    allowed = frozenset(shape.members)
+    encode_one = _plain_structure_encoder(shape)
+
+    def encode_plain_list(value: Any) -> Any:
+        for entry in value:
+            if type(entry) is not dict or not allowed.issuperset(entry) or None in entry.values():
+                # The slow path names the offending member, or drops absent values.
+                return [encode_one(item) for item in value]
+        return value
+
+    return encode_plain_list
+
+
+class _RawJSON(str):
+    """JSON text already encoded, spliced into the response as it is."""
+
+
+# Entries of a flat top-level list (ListKeys' {KeyId, KeyArn}) are encoded once and the
+# text reused: a thousand-key listing is then a join, not a JSON encoding of a thousand
+# dicts, which cost more than botocore's parsing of the answer. The text depends only
+# on the entry's values, so sharing it across mocks shares no state; the memo is bounded.
+_MEMO_LIMIT = 50_000
+
+
+def _raw_list_encoder(shape: StructureShape) -> _Encoder:
+    encode_one = _plain_structure_encoder(shape)
+    memo: dict[tuple[tuple[str, Any], ...], str] = {}
+
+    def encode_raw_list(value: Any) -> Any:
+        parts = []
+        for entry in value:
+            key = tuple(entry.items()) if type(entry) is dict else None
+            text = memo.get(key) if key is not None else None
+            if text is None:
+                text = json.dumps(encode_one(entry))
+                if key is not None and len(memo) < _MEMO_LIMIT:
+                    memo[key] = text
+            parts.append(text)
+        return _RawJSON("[" + ",".join(parts) + "]")
+
+    return encode_raw_list
+
+
+def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
+    """An encoder for ``shape``. Paths are built only on the way out of an error.
+
+    ``top``: the response's own structure, whose members may be spliced in as raw JSON.
+    """
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
-        members = {name: _encoder(member) for name, member in shape.members.items()}
+        if _is_plain(shape):
+            return _plain_structure_encoder(shape)
+        members: dict[str, _Encoder | None] = {
+            name: _raw_list_encoder(member.member)
+            if top and isinstance(member, ListShape) and _is_plain(member.member)
+            # Scalars go out as they are; their types are checked by kmsmock's tests,
+            # which validate every response against the output shape.
+            else None
+            if member.type_name in _PLAIN
+            else _encoder(member)
+            for name, member in shape.members.items()
+        }
 
         def encode_structure(value: Any) -> Any:
             if not isinstance(value, Mapping):
@@ -278,19 +377,24 @@ def _encoder(shape: Shape) -> _Encoder:
             for name, item in value.items():
                 if item is None:
                     continue
-                encode = members.get(name)
-                if encode is None:
+                if name not in members:
                     raise EncodingBug(f"{shape.name} has no member {name}")
+                encode = members[name]
+                if encode is None:
+                    out[name] = item
+                    continue
                 try:
                     out[name] = encode(item)
                 except EncodingBug as error:
-                    raise EncodingBug(f"{name}.{error}") from None
+                    raise error.under(name) from None
             return out
 
         return encode_structure
     if kind == "list":
         assert isinstance(shape, ListShape)
         member = _encoder(shape.member)
+        if isinstance(shape.member, StructureShape) and _is_plain(shape.member):
+            return _plain_list_encoder(shape.member)
         return lambda value: [member(v) for v in value]
     if kind == "map":
         assert isinstance(shape, MapShape)
@@ -346,7 +450,9 @@ class OperationCodec:
         self._decode: _Decoder | None = (
             _structure_decoder(input_shape, snake=True) if input_shape is not None else None
         )
-        self._encode: _Encoder | None = _encoder(output_shape) if output_shape is not None else None
+        self._encode: _Encoder | None = (
+            _encoder(output_shape, top=True) if output_shape is not None else None
+        )
 
     def decode(self, body: bytes) -> dict[str, Any]:
         """Snake-case keyword arguments for the handler, or a KMSError."""
@@ -372,8 +478,14 @@ class OperationCodec:
         try:
             document = self._encode(result or {})
         except EncodingBug as error:
-            raise EncodingBug(f"{self.name} response: {error}") from None
-        return json.dumps(document).encode("utf-8")
+            raise error.under(f"{self.name} response") from None
+        if not any(type(value) is _RawJSON for value in document.values()):
+            return json.dumps(document).encode("utf-8")
+        members = (
+            f"{json.dumps(name)}:{value if type(value) is _RawJSON else json.dumps(value)}"
+            for name, value in document.items()
+        )
+        return ("{" + ",".join(members) + "}").encode("utf-8")
 
 
 def encode_error(error: KMSError) -> bytes:

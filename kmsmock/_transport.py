@@ -34,13 +34,15 @@ def _target(headers: Mapping[str, str | bytes]) -> str:
 
 # Request ids look like AWS's (a UUID) without paying for uuid4 on every call: a random
 # per-process prefix and a counter.
-_REQUEST_PREFIX = uuid.uuid4().hex[:20]
+_PREFIX_HEX = uuid.uuid4().hex
+_REQUEST_PREFIX = (
+    f"{_PREFIX_HEX[:8]}-{_PREFIX_HEX[8:12]}-{_PREFIX_HEX[12:16]}-{_PREFIX_HEX[16:20]}-"
+)
 _request_numbers = itertools.count()
 
 
 def _request_id() -> str:
-    tail = f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFFFFFF:012x}"
-    return f"{tail[:8]}-{tail[8:12]}-{tail[12:16]}-{tail[16:20]}-{tail[20:]}"
+    return f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFFFFFF:012x}"
 
 
 def _response(status: int, body: bytes) -> Response:

@@ -206,12 +206,16 @@ def test_client_errors_are_not_retried(client: KMSClient, kms: MockKMS) -> None:
     assert [call.error for call in kms.calls] == ["NotFoundException"]
 
 
-def test_encoder_refuses_members_outside_the_output_shape() -> None:
-    codec = OperationCodec("CancelKeyDeletion")
+def test_encoder_refuses_what_the_output_shape_does_not_allow() -> None:
     with pytest.raises(EncodingBug, match="no member Bogus"):
-        codec.encode({"KeyId": "arn", "Bogus": 1})
-    with pytest.raises(EncodingBug, match="expected string"):
-        codec.encode({"KeyId": 7})
+        OperationCodec("CancelKeyDeletion").encode({"KeyId": "arn", "Bogus": 1})
+    nested = r"DescribeKey response\.KeyMetadata: KeyMetadata has no member Bogus"
+    with pytest.raises(EncodingBug, match=nested):
+        OperationCodec("DescribeKey").encode({"KeyMetadata": {"KeyId": "k", "Bogus": 1}})
+    with pytest.raises(EncodingBug, match=r"Encrypt response\.CiphertextBlob: expected bytes"):
+        OperationCodec("Encrypt").encode({"CiphertextBlob": "not bytes"})
+    with pytest.raises(EncodingBug, match="has no output shape"):
+        OperationCodec("DisableKey").encode({"KeyId": "arn"})
 
 
 def test_coverage_lists_every_model_operation() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from kmsmock.backend._arn import key_arn
 from kmsmock.backend._keystate import KeyState
 
@@ -14,26 +16,27 @@ class KeyMaterial:
 
     The secret is derived, not stored: HMAC of the backend's master secret and the
     material id. That keeps a key at a few hundred bytes until it is used, and makes
-    the lazy derivation race-free (two threads derive the same bytes).
+    the lazy derivation race-free (two threads derive the same bytes). The cipher
+    built from it is kept once the material is first used.
     """
 
-    __slots__ = ("_secret", "key", "material_id")
+    __slots__ = ("_cipher", "key", "material_id")
 
     def __init__(self, key: Key, material_id: bytes) -> None:
         self.key = key
         self.material_id = material_id
-        self._secret: bytes | None = None
+        self._cipher: AESGCM | None = None
 
     @property
     def material_id_hex(self) -> str:
         return self.material_id.hex()
 
-    def secret(self, master: bytes) -> bytes:
-        secret = self._secret
-        if secret is None:
-            secret = hmac.new(master, self.material_id, hashlib.sha256).digest()
-            self._secret = secret
-        return secret
+    def cipher(self, master: bytes) -> AESGCM:
+        cipher = self._cipher
+        if cipher is None:
+            cipher = AESGCM(hmac.new(master, self.material_id, hashlib.sha256).digest())
+            self._cipher = cipher
+        return cipher
 
 
 class Key:

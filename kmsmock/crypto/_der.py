@@ -1,10 +1,13 @@
 """The small piece of DER that a KMS symmetric ciphertext carries.
 
-Only the one fixed structure of reference section 13 is written and read; the reader
-is strict, so any change to the structure reads as a corrupt ciphertext.
+Only the one fixed structure of reference section 13 is written and read; reading
+accepts exactly what writing produces, so any change to the structure reads as a
+corrupt ciphertext.
 """
 
 from __future__ import annotations
+
+import functools
 
 _SEQUENCE = 0x30
 _INTEGER = 0x02
@@ -31,7 +34,7 @@ def _tlv(tag: int, content: bytes) -> bytes:
     return bytes((tag,)) + _length(len(content)) + content
 
 
-def encode_encrypted_data(iv: bytes, sealed: bytes) -> bytes:
+def _encode(iv: bytes, sealed: bytes) -> bytes:
     """ContentInfo{encryptedData, EncryptedData{v0, {data, AES-256-GCM(iv, 16), sealed}}}."""
     gcm_parameters = _tlv(_SEQUENCE, _tlv(_OCTET_STRING, iv) + _TAG_LENGTH_16)
     algorithm = _tlv(_SEQUENCE, _OID_AES256_GCM + gcm_parameters)
@@ -40,71 +43,47 @@ def encode_encrypted_data(iv: bytes, sealed: bytes) -> bytes:
     return _tlv(_SEQUENCE, _OID_ENCRYPTED_DATA + _tlv(_CONTEXT_0, encrypted_data))
 
 
-class _Reader:
-    __slots__ = ("data", "end", "pos")
+_IV_LENGTH = 12
+_PLACEHOLDER_IV = bytes(_IV_LENGTH)
 
-    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
-        self.data = data
-        self.pos = pos
-        self.end = len(data) if end is None else end
 
-    def take(self, tag: int) -> _Reader:
-        data, pos, end = self.data, self.pos, self.end
-        if pos + 2 > end or data[pos] != tag:
-            raise ValueError("unexpected tag")
-        first = data[pos + 1]
-        pos += 2
-        if first < 0x80:
-            size = first
-        else:
-            count = first & 0x7F
-            if count == 0 or count > 4 or pos + count > end or data[pos] == 0:
-                raise ValueError("bad length")
-            size = int.from_bytes(data[pos : pos + count], "big")
-            if size < 0x80:
-                raise ValueError("non-minimal length")
-            pos += count
-        if pos + size > end:
-            raise ValueError("truncated")
-        self.pos = pos + size
-        return _Reader(data, pos, pos + size)
+@functools.lru_cache(maxsize=8192)
+def _frame(sealed_length: int) -> tuple[bytes, bytes]:
+    """The DER around the IV and the sealed bytes, which depends only on their lengths.
 
-    def exact(self, expected: bytes) -> None:
-        if self.data[self.pos : self.pos + len(expected)] != expected:
-            raise ValueError("unexpected content")
-        self.pos += len(expected)
+    Every blob of a given size has the same frame, so building and checking one is two
+    slices and a comparison instead of a walk through the structure.
+    """
+    der = _encode(_PLACEHOLDER_IV, bytes(sealed_length))
+    before = der.index(_OCTET_STRING.to_bytes(1, "big") + bytes((_IV_LENGTH,)) + _PLACEHOLDER_IV)
+    before += 2
+    after_iv = before + _IV_LENGTH
+    return der[:before], der[after_iv : len(der) - sealed_length]
 
-    def rest(self) -> bytes:
-        return self.data[self.pos : self.end]
 
-    def done(self) -> None:
-        if self.pos != self.end:
-            raise ValueError("trailing data")
+def encode_encrypted_data(iv: bytes, sealed: bytes) -> bytes:
+    head, middle = _frame(len(sealed))
+    return head + iv + middle + sealed
 
 
 def decode_encrypted_data(der: bytes) -> tuple[bytes, bytes]:
     """Return (iv, sealed) from what ``encode_encrypted_data`` wrote; ValueError if not."""
-    outer = _Reader(der)
-    content = outer.take(_SEQUENCE)
-    outer.done()
-    content.exact(_OID_ENCRYPTED_DATA)
-    explicit = content.take(_CONTEXT_0)
-    content.done()
-    encrypted_data = explicit.take(_SEQUENCE)
-    explicit.done()
-    encrypted_data.exact(_VERSION_0)
-    content_info = encrypted_data.take(_SEQUENCE)
-    encrypted_data.done()
-    content_info.exact(_OID_DATA)
-    algorithm = content_info.take(_SEQUENCE)
-    algorithm.exact(_OID_AES256_GCM)
-    parameters = algorithm.take(_SEQUENCE)
-    algorithm.done()
-    iv = parameters.take(_OCTET_STRING).rest()
-    parameters.exact(_TAG_LENGTH_16)
-    parameters.done()
-    sealed = content_info.take(_CONTEXT_0_PRIMITIVE).rest()
-    content_info.done()
-    if len(iv) != 12:
-        raise ValueError("bad iv")
-    return iv, sealed
+    # The frame grows by one byte at each level where a length needs the long form;
+    # try each way the total length can split between frame and sealed bytes.
+    for overhead in _OVERHEADS:
+        sealed_length = len(der) - overhead
+        if sealed_length < 0:
+            continue
+        head, middle = _frame(sealed_length)
+        if len(head) + _IV_LENGTH + len(middle) != overhead:
+            continue
+        iv_end = len(head) + _IV_LENGTH
+        if der[: len(head)] == head and der[iv_end : iv_end + len(middle)] == middle:
+            return der[len(head) : iv_end], der[iv_end + len(middle) :]
+    raise ValueError("not an encrypted-data structure")
+
+
+# Frame plus IV is 67 bytes with short DER lengths everywhere; each of the five nested
+# lengths may add one or two bytes for the long form.
+_MIN_OVERHEAD = len(_encode(_PLACEHOLDER_IV, b"\x00")) - 1
+_OVERHEADS = range(_MIN_OVERHEAD, _MIN_OVERHEAD + 11)

@@ -11,14 +11,14 @@ Layout (reference section 13, decoded from public AWS blobs):
 
 The sealed inner part is an 11-byte framing followed by the plaintext, so a blob is
 always plaintext + 152 bytes for short plaintexts, as AWS's are. The GCM additional
-data is the clear header (bytes 0-53) plus the encryption context, so every bit of
-the blob and the context is authenticated.
+data is the clear header (bytes 0-53, nonce included) plus the encryption context, so
+every bit of the blob and the context is authenticated. AWS derives a data key per
+call from the nonce; here the random 12-byte IV already makes every call unique, and
+the nonce is authenticated rather than used for a derivation.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -50,25 +50,23 @@ def header_id(blob: bytes) -> bytes:
     return blob[5:37]
 
 
-def _data_key(secret: bytes, nonce: bytes) -> bytes:
-    return hmac.new(secret, nonce, hashlib.sha256).digest()
-
-
-def seal(secret: bytes, material_id: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    nonce = os.urandom(16)
-    iv = os.urandom(12)
+def seal(cipher: AESGCM, material_id: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    random = os.urandom(28)
+    nonce, iv = random[:16], random[16:]
     clear = _PREFIX + material_id + _MARKER + nonce
-    sealed = AESGCM(_data_key(secret, nonce)).encrypt(iv, _FRAMING + plaintext, clear + aad)
+    sealed = cipher.encrypt(iv, _FRAMING + plaintext, clear + aad)
     der = encode_encrypted_data(iv, sealed)
     return clear + len(der).to_bytes(4, "big") + der
 
 
-def open_blob(secret: bytes, blob: bytes, aad: bytes) -> bytes:
-    """The plaintext of a blob whose header id names ``secret``; CorruptCiphertext if not."""
-    header_id(blob)
+def open_blob(cipher: AESGCM, blob: bytes, aad: bytes) -> bytes:
+    """The plaintext of a blob (whose header ``header_id`` accepted) under ``cipher``.
+
+    CorruptCiphertext if the blob was altered or the context differs.
+    """
     try:
         iv, sealed = decode_encrypted_data(blob[_HEADER_LENGTH:])
-        inner = AESGCM(_data_key(secret, blob[38:54])).decrypt(iv, sealed, blob[:54] + aad)
+        inner = cipher.decrypt(iv, sealed, blob[:54] + aad)
     except (ValueError, InvalidTag) as error:
         raise CorruptCiphertext from error
     if inner[:11] != _FRAMING:

@@ -108,12 +108,13 @@ class Request:
             return key
         if identifier.startswith("alias/") and aliases:
             return self._by_alias(self.region, identifier)
+        key = self.region.keys.get(identifier)
+        if key is not None:
+            # Only well-formed ids are ever stored, so a hit needs no format check.
+            return key
         if not is_key_id(identifier):
             raise NotFoundException(f"Invalid keyId '{identifier}'")
-        key = self.region.keys.get(identifier)
-        if key is None:
-            raise self._missing(identifier)
-        return key
+        raise self._missing(identifier)
 
     def _by_alias(self, region: Region, alias_name: str) -> Key:
         alias = region.aliases.get(alias_name)

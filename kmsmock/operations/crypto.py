@@ -54,16 +54,13 @@ def _encryption_key(req: Request, key: Key, algorithm: str | None, operation: st
 
 def _seal(req: Request, key: Key, plaintext: bytes, context: Mapping[str, str] | None) -> bytes:
     material = key.current_material
-    secret = material.secret(req.backend.master_secret)
-    return seal(secret, material.material_id, plaintext, context_aad(context))
+    cipher = material.cipher(req.backend.master_secret)
+    return seal(cipher, material.material_id, plaintext, context_aad(context))
 
 
-def _material(req: Request, blob: bytes) -> KeyMaterial:
-    """The key material a blob names, reachable from the caller, or the error AWS gives."""
-    try:
-        material = req.backend.materials.get(header_id(blob))
-    except CorruptCiphertext as error:
-        raise InvalidCiphertextException("") from error
+def _material(req: Request, header: bytes) -> KeyMaterial:
+    """The key material a blob header names, reachable from the caller, or AWS's error."""
+    material = req.backend.materials.get(header)
     if material is None:
         raise InvalidCiphertextException("")
     key = material.key
@@ -79,7 +76,7 @@ def _open(
     req: Request, material: KeyMaterial, blob: bytes, context: Mapping[str, str] | None
 ) -> bytes:
     try:
-        return open_blob(material.secret(req.backend.master_secret), blob, context_aad(context))
+        return open_blob(material.cipher(req.backend.master_secret), blob, context_aad(context))
     except CorruptCiphertext as error:
         raise InvalidCiphertextException("") from error
 
@@ -95,11 +92,11 @@ def _source(
     if blob is None:
         raise ValidationException("CiphertextBlob is required.")
     try:
-        header_id(blob)
+        header = header_id(blob)
     except CorruptCiphertext as error:
         raise InvalidCiphertextException("") from error
     named = req.resolve(key_id) if key_id is not None else None
-    material = _material(req, blob)
+    material = _material(req, header)
     key = material.key
     if named is not None and named is not key:
         raise IncorrectKeyException(_INCORRECT_KEY)

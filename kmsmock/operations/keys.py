@@ -8,6 +8,7 @@ from typing import Any
 
 from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
+from kmsmock.backend._arn import key_arn
 from kmsmock.backend._keystate import KeyState
 from kmsmock.errors import MalformedPolicyDocumentException, ValidationException
 from kmsmock.operations._metadata import key_metadata
@@ -113,11 +114,13 @@ def list_keys(
     req: Request, *, limit: int | None = None, marker: str | None = None
 ) -> dict[str, Any]:
     keys = list(req.region.keys.values())
+    # Every key listed shares the caller's account and region, so their ARNs share this.
+    prefix = key_arn(req.region_name, req.account_id, "")
     chunk, next_marker = page(
         "keys", keys, lambda k: seq_position(k.seq), limit, marker, default=100, maximum=1000
     )
     return {
-        "Keys": [{"KeyId": key.key_id, "KeyArn": key.arn} for key in chunk],
+        "Keys": [{"KeyId": key.key_id, "KeyArn": prefix + key.key_id} for key in chunk],
         "NextMarker": next_marker,
         "Truncated": next_marker is not None,
     }
