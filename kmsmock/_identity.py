@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from kmsmock.backend._arn import root_arn
 from kmsmock.errors import MissingAuthenticationTokenException
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
-_HOST_REGION = re.compile(r"kms(?:-fips)?\.([a-z0-9-]+)\.")
 
 
 class Principal:
@@ -60,9 +58,7 @@ def _header(headers: Mapping[str, str | bytes], name: str) -> str | None:
     return value
 
 
-def caller(
-    registry: IdentityRegistry, url: str, headers: Mapping[str, str | bytes]
-) -> tuple[Principal, str]:
+def caller(registry: IdentityRegistry, headers: Mapping[str, str | bytes]) -> tuple[Principal, str]:
     """(principal, region) of a request, from its SigV4 credential scope."""
     authorization = _header(headers, "Authorization")
     if authorization:
@@ -71,8 +67,3 @@ def caller(
             access_key, region, _service = match.groups()
             return registry.lookup(access_key), region
     raise MissingAuthenticationTokenException("Missing Authentication Token")
-
-
-def host_region(url: str) -> str | None:
-    match = _HOST_REGION.search(urlsplit(url).netloc)
-    return match.group(1) if match else None

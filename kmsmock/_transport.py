@@ -1,7 +1,7 @@
 """One request, one path: ``handle`` turns a KMS HTTP request into an HTTP response.
 
-The botocore hook, the ``responses`` adapter and a server all call this; nothing
-here knows where the request came from.
+The botocore hook calls this, and so will any other front end (raw HTTP through
+``responses``, a server mode): nothing here knows where the request came from.
 """
 
 from __future__ import annotations
@@ -34,10 +34,7 @@ def _target(headers: Mapping[str, str | bytes]) -> str:
 
 # Request ids look like AWS's (a UUID) without paying for uuid4 on every call: a random
 # per-process prefix and a counter.
-_PREFIX_HEX = uuid.uuid4().hex
-_REQUEST_PREFIX = (
-    f"{_PREFIX_HEX[:8]}-{_PREFIX_HEX[8:12]}-{_PREFIX_HEX[12:16]}-{_PREFIX_HEX[16:20]}-"
-)
+_REQUEST_PREFIX = str(uuid.uuid4())[:24]
 _request_numbers = itertools.count()
 
 
@@ -73,12 +70,15 @@ def handle(
             if name and name in service_model().operation_names:
                 raise NotYetImplemented(f"the KMS operation {name}")
             raise UnknownOperationException("")
-        principal, region = caller(identities, url, headers)
+        principal, region = caller(identities, headers)
         arguments = operation.codec.decode(body)
         unsupported = arguments.keys() - operation.accepts
         if unsupported:
             names = ", ".join(sorted(operation.codec.wire_names[p] for p in unsupported))
             raise NotYetImplemented(f"the parameter(s) {names} of {name}")
+        if arguments.get("grant_tokens"):
+            # Grants arrive with authorization; every operation that takes tokens waits.
+            raise NotYetImplemented(f"grant tokens (GrantTokens of {name})")
         with backend.lock:
             backend.expire(backend.clock.now())
             request = Request(backend, principal, region, name)

@@ -332,3 +332,10 @@ def test_fixture_and_marker_through_pytester(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*keyword arguments only*"])
+
+
+def test_grant_tokens_are_a_gap_for_every_operation(client: KMSClient, key_id: str) -> None:
+    with pytest.raises(kmsmock.NotYetImplemented, match="GrantTokens of DescribeKey"):
+        client.describe_key(KeyId=key_id, GrantTokens=["token"])
+    # An empty list names no grant, so there is nothing to simulate.
+    assert client.describe_key(KeyId=key_id, GrantTokens=[])["KeyMetadata"]["KeyId"] == key_id

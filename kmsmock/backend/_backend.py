@@ -154,11 +154,3 @@ class Backend:
         region.keys.pop(key.key_id, None)
         for alias in region.aliases_of(key.key_id):
             del region.aliases[alias.name]
-
-    def all_keys(self) -> list[Key]:
-        return [
-            key
-            for account in self.accounts.values()
-            for region in account.regions.values()
-            for key in region.keys.values()
-        ]

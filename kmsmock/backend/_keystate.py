@@ -7,7 +7,7 @@ key state on its own. The table is the reference's section 4, transcribed as dat
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from kmsmock.errors import DisabledException, KMSError, KMSInvalidStateException
 
@@ -118,7 +118,3 @@ def check_state(operation: str, state: KeyState, arn: str) -> None:
         return
     special = _SPECIAL.get(operation)
     raise (special or _REFUSAL[state])(arn)
-
-
-def operations() -> Iterable[str]:
-    return ALLOWED.keys()

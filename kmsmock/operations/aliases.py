@@ -6,7 +6,6 @@ from typing import Any
 
 from kmsmock._dispatch import operation
 from kmsmock.backend._backend import Alias
-from kmsmock.backend._key import Key
 from kmsmock.backend._keystate import KeyState
 from kmsmock.errors import (
     AlreadyExistsException,
@@ -35,13 +34,6 @@ def _check_name(alias_name: str) -> None:
         )
 
 
-def _target(req: Request, target_key_id: str) -> Key:
-    key = req.key(target_key_id)
-    if key.account_id != req.account_id:
-        raise NotFoundException(f"Key '{key.arn}' does not exist")
-    return key
-
-
 def _alias(req: Request, alias_name: str) -> Alias:
     alias = req.region.aliases.get(alias_name)
     if alias is None:
@@ -52,7 +44,7 @@ def _alias(req: Request, alias_name: str) -> Alias:
 @operation("CreateAlias")
 def create_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
     _check_name(alias_name)
-    key = _target(req, target_key_id)
+    key = req.key(target_key_id)
     if alias_name in req.region.aliases:
         raise AlreadyExistsException(
             f"An alias with the name {req.region.alias_arn(alias_name)} already exists"
@@ -69,7 +61,7 @@ def create_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
 def update_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
     _check_name(alias_name)
     alias = _alias(req, alias_name)
-    key = _target(req, target_key_id)
+    key = req.key(target_key_id)
     if key.state in (KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION):
         # Footnote 10: the old target may be pending deletion, the new one may not.
         raise KMSInvalidStateException(f"{key.arn} is pending deletion.")
@@ -108,10 +100,7 @@ def list_aliases(
 ) -> dict[str, Any]:
     region = req.region
     if key_id is not None:
-        key = req.key(key_id)
-        if key.account_id != req.account_id:
-            raise NotFoundException(f"Key '{key.arn}' does not exist")
-        aliases = region.aliases_of(key.key_id)
+        aliases = region.aliases_of(req.key(key_id).key_id)
     else:
         aliases = list(region.aliases.values())
     chunk, next_marker = page(

@@ -31,11 +31,6 @@ _INCORRECT_KEY = (
 )
 
 
-def _no_grant_tokens(grant_tokens: Sequence[str] | None) -> None:
-    if grant_tokens:
-        raise NotYetImplemented("grant tokens (GrantTokens)")
-
-
 def _encryption_key(req: Request, key: Key, algorithm: str | None, operation: str) -> str:
     """Check that ``key`` can encrypt for ``operation``; return the algorithm used."""
     if key.key_usage != "ENCRYPT_DECRYPT":
@@ -124,7 +119,6 @@ def encrypt(
     encryption_algorithm: str | None = None,
     dry_run: bool | None = None,
 ) -> dict[str, Any]:
-    _no_grant_tokens(grant_tokens)
     key = req.key(key_id)
     algorithm = _encryption_key(req, key, encryption_algorithm, "Encrypt")
     req.dry_run(dry_run)
@@ -147,7 +141,6 @@ def decrypt(
     dry_run: bool | None = None,
     dry_run_modifiers: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    _no_grant_tokens(grant_tokens)
     if _dry_run_ignoring_ciphertext(req, dry_run, dry_run_modifiers):
         if key_id is None:
             raise ValidationException("KeyId is required when IGNORE_CIPHERTEXT is set.")
@@ -180,7 +173,6 @@ def re_encrypt(
     dry_run: bool | None = None,
     dry_run_modifiers: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    _no_grant_tokens(grant_tokens)
     if _dry_run_ignoring_ciphertext(req, dry_run, dry_run_modifiers):
         if source_key_id is None:
             raise ValidationException("SourceKeyId is required when IGNORE_CIPHERTEXT is set.")
@@ -214,25 +206,6 @@ def _data_key_size(number_of_bytes: int | None, key_spec: str | None) -> int:
     return number_of_bytes if number_of_bytes is not None else _DATA_KEY_BYTES[str(key_spec)]
 
 
-def _data_key(
-    req: Request,
-    operation: str,
-    key_id: str,
-    context: Mapping[str, str] | None,
-    number_of_bytes: int | None,
-    key_spec: str | None,
-    grant_tokens: Sequence[str] | None,
-    dry_run: bool | None,
-) -> tuple[Key, bytes, bytes]:
-    _no_grant_tokens(grant_tokens)
-    key = req.key(key_id)
-    size = _data_key_size(number_of_bytes, key_spec)
-    _encryption_key(req, key, None, operation)
-    req.dry_run(dry_run)
-    plaintext = os.urandom(size)
-    return key, plaintext, _seal(req, key, plaintext, context)
-
-
 @operation("GenerateDataKey")
 def generate_data_key(
     req: Request,
@@ -244,18 +217,13 @@ def generate_data_key(
     grant_tokens: Sequence[str] | None = None,
     dry_run: bool | None = None,
 ) -> dict[str, Any]:
-    key, plaintext, blob = _data_key(
-        req,
-        "GenerateDataKey",
-        key_id,
-        encryption_context,
-        number_of_bytes,
-        key_spec,
-        grant_tokens,
-        dry_run,
-    )
+    key = req.key(key_id)
+    size = _data_key_size(number_of_bytes, key_spec)
+    _encryption_key(req, key, None, req.operation)
+    req.dry_run(dry_run)
+    plaintext = os.urandom(size)
     return {
-        "CiphertextBlob": blob,
+        "CiphertextBlob": _seal(req, key, plaintext, encryption_context),
         "Plaintext": plaintext,
         "KeyId": key.arn,
         "KeyMaterialId": key.current_material.material_id_hex,
@@ -273,21 +241,16 @@ def generate_data_key_without_plaintext(
     grant_tokens: Sequence[str] | None = None,
     dry_run: bool | None = None,
 ) -> dict[str, Any]:
-    key, _plaintext, blob = _data_key(
+    result = generate_data_key(
         req,
-        "GenerateDataKeyWithoutPlaintext",
-        key_id,
-        encryption_context,
-        number_of_bytes,
-        key_spec,
-        grant_tokens,
-        dry_run,
+        key_id=key_id,
+        encryption_context=encryption_context,
+        number_of_bytes=number_of_bytes,
+        key_spec=key_spec,
+        dry_run=dry_run,
     )
-    return {
-        "CiphertextBlob": blob,
-        "KeyId": key.arn,
-        "KeyMaterialId": key.current_material.material_id_hex,
-    }
+    del result["Plaintext"]
+    return result
 
 
 @operation("GenerateRandom")

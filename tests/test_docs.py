@@ -1,0 +1,28 @@
+"""The README's quick start is what CI runs."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_readme_test_command_is_the_one_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    assert len(commands) == 2
+    _example, tests = commands
+    # The README installs into .venv and then runs the checks; CI runs the same checks.
+    checks = tests.split("&& ", 2)[2]
+    assert checks.startswith(".venv/bin/ruff check .")
+    assert checks in ci
+
+
+def test_readme_example_command_runs_the_example_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    example = re.findall(r"```sh\n(.+?)\n```", readme)[0]
+    assert example.endswith(".venv/bin/python examples/key_rotation.py")
+    assert ".venv/bin/python examples/key_rotation.py" in ci
