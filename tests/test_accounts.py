@@ -98,9 +98,11 @@ def test_ciphertext_of_a_deleted_key_is_refused(
     blob = client.encrypt(KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
     client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
     deletion = client.describe_key(KeyId=key_id)["KeyMetadata"]["DeletionDate"].timestamp()
+    arn = client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
     monkeypatch.setattr(time, "time", lambda: deletion - 1)
-    with pytest.raises(client.exceptions.KMSInvalidStateException):
+    with pytest.raises(client.exceptions.KMSInvalidStateException) as pending:
         client.decrypt(CiphertextBlob=blob)
+    assert pending.value.response["Error"]["Message"] == f"{arn} is pending deletion."
     monkeypatch.setattr(time, "time", lambda: deletion + 0.001)
     with pytest.raises(ClientError) as info:
         client.decrypt(CiphertextBlob=blob)
@@ -128,5 +130,8 @@ def test_rescheduled_deletion_uses_the_new_date(
     monkeypatch.setattr(time, "time", lambda: now + 8 * 86400)
     assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
     monkeypatch.setattr(time, "time", lambda: now + 31 * 86400)
-    with pytest.raises(client.exceptions.NotFoundException):
+    with pytest.raises(client.exceptions.NotFoundException) as info:
         client.describe_key(KeyId=key_id)
+    assert info.value.response["Error"]["Message"] == (
+        f"Key 'arn:aws:kms:us-east-1:123456789012:key/{key_id}' does not exist"
+    )
