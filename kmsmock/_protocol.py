@@ -284,8 +284,7 @@ def _is_plain(shape: Shape) -> TypeGuard[StructureShape]:
 def _plain_structure_encoder(shape: StructureShape) -> _Encoder:
     """A structure of scalars goes out as it is, once its member names are checked.
 
-    Lists of such entries (ListKeys' thousand keys) are the bulk of large responses;
-    the types of their values are left to kmsmock's own tests, which check every
+    The types of its values are left to kmsmock's own tests, which check every
     response against the output shape.
     """
     allowed = frozenset(shape.members)
@@ -302,21 +301,6 @@ def _plain_structure_encoder(shape: StructureShape) -> _Encoder:
         return value
 
     return encode_plain
-
-
-def _plain_list_encoder(shape: StructureShape) -> _Encoder:
-    """A list of flat structures, checked in one pass and sent as it is (ListKeys)."""
-    allowed = frozenset(shape.members)
-    encode_one = _plain_structure_encoder(shape)
-
-    def encode_plain_list(value: Any) -> Any:
-        for entry in value:
-            if type(entry) is not dict or not allowed.issuperset(entry) or None in entry.values():
-                # The slow path names the offending member, or drops absent values.
-                return [encode_one(item) for item in value]
-        return value
-
-    return encode_plain_list
 
 
 class _RawJSON(str):
@@ -393,8 +377,6 @@ def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
     if kind == "list":
         assert isinstance(shape, ListShape)
         member = _encoder(shape.member)
-        if isinstance(shape.member, StructureShape) and _is_plain(shape.member):
-            return _plain_list_encoder(shape.member)
         return lambda value: [member(v) for v in value]
     if kind == "map":
         assert isinstance(shape, MapShape)

@@ -66,7 +66,8 @@ ALLOWED: dict[str, frozenset[KeyState]] = {
     "ScheduleKeyDeletion": _ALL - _PENDING_DELETION - {S.UPDATING},
     "TagResource": _MANAGE,
     "UntagResource": _MANAGE,
-    "UpdateAlias": _ALL,
+    # Checked on the new target only; the old one may be pending deletion (footnote 10).
+    "UpdateAlias": _MANAGE,
     "UpdateKeyDescription": _MANAGE,
     "UpdatePrimaryRegion": _CRYPTO,
     "ListAliases": _ALL,

@@ -6,11 +6,9 @@ from typing import Any
 
 from kmsmock._dispatch import operation
 from kmsmock.backend._backend import Alias
-from kmsmock.backend._keystate import KeyState
 from kmsmock.errors import (
     AlreadyExistsException,
     InvalidAliasNameException,
-    KMSInvalidStateException,
     LimitExceededException,
     NotFoundException,
     ValidationException,
@@ -62,9 +60,6 @@ def update_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
     _check_name(alias_name)
     alias = _alias(req, alias_name)
     key = req.key(target_key_id)
-    if key.state in (KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION):
-        # Footnote 10: the old target may be pending deletion, the new one may not.
-        raise KMSInvalidStateException(f"{key.arn} is pending deletion.")
     current = req.region.keys.get(alias.target_key_id)
     if current is not None and (current.key_spec, current.key_usage) != (
         key.key_spec,

@@ -31,7 +31,7 @@ _INCORRECT_KEY = (
 )
 
 
-def _encryption_key(req: Request, key: Key, algorithm: str | None, operation: str) -> str:
+def _encryption_key(key: Key, algorithm: str | None, operation: str) -> str:
     """Check that ``key`` can encrypt for ``operation``; return the algorithm used."""
     if key.key_usage != "ENCRYPT_DECRYPT":
         raise InvalidKeyUsageException(
@@ -120,7 +120,7 @@ def encrypt(
     dry_run: bool | None = None,
 ) -> dict[str, Any]:
     key = req.key(key_id)
-    algorithm = _encryption_key(req, key, encryption_algorithm, "Encrypt")
+    algorithm = _encryption_key(key, encryption_algorithm, "Encrypt")
     req.dry_run(dry_run)
     return {
         "CiphertextBlob": _seal(req, key, plaintext, encryption_context),
@@ -144,7 +144,7 @@ def decrypt(
     if _dry_run_ignoring_ciphertext(req, dry_run, dry_run_modifiers):
         if key_id is None:
             raise ValidationException("KeyId is required when IGNORE_CIPHERTEXT is set.")
-        _encryption_key(req, req.key(key_id), encryption_algorithm, "Decrypt")
+        _encryption_key(req.key(key_id), encryption_algorithm, "Decrypt")
         req.dry_run(dry_run)
     material, algorithm = _source(req, ciphertext_blob, key_id, encryption_algorithm, "Decrypt")
     assert ciphertext_blob is not None
@@ -178,14 +178,14 @@ def re_encrypt(
             raise ValidationException("SourceKeyId is required when IGNORE_CIPHERTEXT is set.")
         req.key(source_key_id, "ReEncryptFrom")
         destination = req.key(destination_key_id, "ReEncryptTo")
-        _encryption_key(req, destination, destination_encryption_algorithm, "ReEncrypt")
+        _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
         req.dry_run(dry_run)
     material, source_algorithm = _source(
         req, ciphertext_blob, source_key_id, source_encryption_algorithm, "ReEncryptFrom"
     )
     assert ciphertext_blob is not None
     destination = req.key(destination_key_id, "ReEncryptTo")
-    algorithm = _encryption_key(req, destination, destination_encryption_algorithm, "ReEncrypt")
+    algorithm = _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
     req.dry_run(dry_run)
     plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
     return {
@@ -219,7 +219,7 @@ def generate_data_key(
 ) -> dict[str, Any]:
     key = req.key(key_id)
     size = _data_key_size(number_of_bytes, key_spec)
-    _encryption_key(req, key, None, req.operation)
+    _encryption_key(key, None, req.operation)
     req.dry_run(dry_run)
     plaintext = os.urandom(size)
     return {
