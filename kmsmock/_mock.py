@@ -12,13 +12,20 @@ import inspect
 import os
 import threading
 import unittest
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, cast, overload
 
 import wrapt
 
-from kmsmock._identity import IdentityRegistry
+from kmsmock.auth._principals import (
+    IdentityRegistry,
+    PolicyInput,
+    Role,
+    Root,
+    UnknownCredentials,
+    User,
+)
 from kmsmock.backend._backend import Account, Backend, Region
 from kmsmock.backend._journal import Call
 from kmsmock.backend._key import Key
@@ -87,6 +94,8 @@ class MockKMS:
         account: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
         journal: bool = True,
+        unknown_credentials: UnknownCredentials = "default",
+        check_principals: bool = True,
     ) -> None:
         if not (len(account) == 12 and account.isdigit()):
             raise ValueError(f"account must be 12 digits, not {account!r}")
@@ -95,10 +104,49 @@ class MockKMS:
         self._journal = journal
         self._active = False
         self.backend = Backend(journal=journal)
-        self.identities = IdentityRegistry(account, region)
+        self.identities = IdentityRegistry(
+            account,
+            region,
+            unknown_credentials=unknown_credentials,
+            check_principals=check_principals,
+        )
 
     def _fresh(self) -> MockKMS:
-        return MockKMS(account=self.account_id, region=self.region, journal=self._journal)
+        return MockKMS(
+            account=self.account_id,
+            region=self.region,
+            journal=self._journal,
+            unknown_credentials=self.identities.unknown_credentials,
+            check_principals=self.identities.check_principals,
+        )
+
+    # -- principals --------------------------------------------------------------------
+
+    def user(
+        self,
+        name: str,
+        *,
+        account: str | None = None,
+        path: str = "/",
+        policy: PolicyInput | Sequence[PolicyInput] | None = None,
+    ) -> User:
+        """Declare (or get) an IAM user; ``policy``: its identity policies."""
+        return self.identities.user(name, account=account, path=path, policy=policy)
+
+    def role(
+        self,
+        name: str,
+        *,
+        account: str | None = None,
+        path: str = "/",
+        policy: PolicyInput | Sequence[PolicyInput] | None = None,
+    ) -> Role:
+        """Declare (or get) an IAM role; its sessions act with ``policy``."""
+        return self.identities.role(name, account=account, path=path, policy=policy)
+
+    def root(self, account: str | None = None) -> Root:
+        """The root user of ``account`` (default: the mock's account)."""
+        return self.identities.root(account)
 
     # -- activation ------------------------------------------------------------------
 
@@ -250,7 +298,12 @@ def mock_kms(target: F, /) -> F: ...
 
 @overload
 def mock_kms(
-    *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION, journal: bool = True
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    region: str = DEFAULT_REGION,
+    journal: bool = True,
+    unknown_credentials: UnknownCredentials = "default",
+    check_principals: bool = True,
 ) -> MockKMS: ...
 
 
@@ -261,9 +314,22 @@ def mock_kms(
     account: str = DEFAULT_ACCOUNT,
     region: str = DEFAULT_REGION,
     journal: bool = True,
+    unknown_credentials: UnknownCredentials = "default",
+    check_principals: bool = True,
 ) -> Any:
-    """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``."""
-    mock = MockKMS(account=account, region=region, journal=journal)
+    """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``.
+
+    ``unknown_credentials="reject"`` answers access keys no declared principal holds with
+    UnrecognizedClientException, as AWS does; by default they act as the account's root.
+    ``check_principals=False`` lets policies name users and roles nobody declared.
+    """
+    mock = MockKMS(
+        account=account,
+        region=region,
+        journal=journal,
+        unknown_credentials=unknown_credentials,
+        check_principals=check_principals,
+    )
     if target is None:
         return mock
     return mock(target)

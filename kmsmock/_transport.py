@@ -13,12 +13,14 @@ from collections.abc import Mapping
 import kmsmock.operations  # noqa: F401  (registers every handler)
 from kmsmock._dispatch import lookup
 from kmsmock._gaps import NotYetImplemented
-from kmsmock._identity import IdentityRegistry, Principal, caller
+from kmsmock._identity import caller
 from kmsmock._model import service_model
 from kmsmock._protocol import encode_error
+from kmsmock.auth._principals import IdentityRegistry, Principal
 from kmsmock.backend._backend import Backend
 from kmsmock.backend._journal import Call
 from kmsmock.errors import KMSError, UnknownOperationException
+from kmsmock.operations._grant_tokens import check_grant_tokens
 from kmsmock.operations._request import Request
 
 _TARGET_PREFIX = "TrentService."
@@ -76,12 +78,12 @@ def handle(
         if unsupported:
             names = ", ".join(sorted(operation.codec.wire_names[p] for p in unsupported))
             raise NotYetImplemented(f"the parameter(s) {names} of {name}")
-        if arguments.get("grant_tokens"):
-            # Grants arrive with authorization; every operation that takes tokens waits.
-            raise NotYetImplemented(f"grant tokens (GrantTokens of {name})")
         with backend.lock:
             backend.expire(backend.clock.now())
-            request = Request(backend, principal, region, name)
+            tokens = arguments.get("grant_tokens")
+            if tokens:
+                check_grant_tokens(backend, tokens)
+            request = Request(backend, principal, region, name, arguments, identities)
             result = operation.handler(request, **arguments)
         return _response(200, operation.codec.encode(result))
     except KMSError as error:

@@ -16,7 +16,9 @@ from kmsmock._mock import MockKMS
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "kms(account=..., region=..., journal=...): options of the kms fixture"
+        "markers",
+        "kms(account=..., region=..., journal=..., unknown_credentials=..., check_principals=...): "
+        "options of the kms fixture",
     )
 
 

@@ -10,8 +10,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmsmock._identity import Principal
-
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
@@ -25,14 +23,7 @@ UNREACHABLE = (
 
 
 def _other_account_client(kms: MockKMS, region: str = "us-east-1") -> KMSClient:
-    # Principals get a public API with authorization; the registry is already there.
-    kms.identities.register("AKIDOTHERACCOUNT", Principal(f"arn:aws:iam::{OTHER}:root", OTHER))
-    return boto3.client(
-        "kms",
-        region_name=region,
-        aws_access_key_id="AKIDOTHERACCOUNT",
-        aws_secret_access_key="secret",
-    )
+    return kms.root(OTHER).client(region)
 
 
 def test_accounts_are_isolated(kms: MockKMS, client: KMSClient, key_id: str) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 ALIAS = "alias/crypto-test"
 ALIAS_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:{ALIAS}"
 FORMS = ["id", "arn", "alias", "alias-arn"]
@@ -531,8 +532,12 @@ def test_region_blob_from_other_region(client: KMSClient, key_id: str) -> None:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_grant_tokens_not_yet_implemented(client: KMSClient, key_id: str, operation: str) -> None:
+def test_a_grant_token_kms_did_not_issue_is_refused(
+    client: KMSClient, key_id: str, operation: str
+) -> None:
     blob = _blob(client, key_id)
-    # A gap must surface as a Python error, never as an answer that could pass for AWS's.
-    with pytest.raises(kmsmock.NotYetImplemented):
+    # API reference, every operation with GrantTokens: InvalidGrantTokenException.
+    with pytest.raises(client.exceptions.InvalidGrantTokenException):
         _use(client, operation, key_id, blob, GrantTokens=["token"])
+    grant = client.create_grant(KeyId=key_id, GranteePrincipal=ROOT, Operations=["Decrypt"])
+    _use(client, operation, key_id, blob, GrantTokens=[grant["GrantToken"]])

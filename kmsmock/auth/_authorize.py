@@ -1,68 +1,199 @@
-"""Authorization of a call on a key.
+"""Authorization of a call: key policy, the caller's IAM policies and grants.
 
-This is the single place every key-scoped call is authorized. Until key policies
-are evaluated in full, it knows two policies: the default key policy (the key's
-account, through IAM, may do everything; nobody else may), and a custom policy that
-grants no more and no less than that. Any other policy is a gap: kmsmock raises
-rather than guess what AWS would decide.
+The order is KMS's (reference 5.2; KMS guide, "Troubleshooting key access"):
+an explicit Deny in any policy wins; otherwise the key policy must allow the caller,
+either naming it (enough on its own within the key's account) or naming its account,
+which only delegates to IAM, so the caller's identity policies must allow too. A caller
+from another account always needs both. A grant for the operation, whose constraints
+hold, allows on its own. Every refusal is AccessDeniedException in AWS's words.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from kmsmock._gaps import NotYetImplemented
-from kmsmock._identity import Principal
-from kmsmock.backend._key import Key
+from kmsmock.auth._context import RequestContext
+from kmsmock.auth._policy import (
+    ACCOUNT,
+    DIRECT,
+    NOT_NAMED,
+    Policy,
+    Statement,
+    compile_key_policy,
+    default_policy,
+)
+from kmsmock.backend._arn import root_arn
 from kmsmock.errors import AccessDeniedException
 
+if TYPE_CHECKING:
+    from kmsmock.auth._principals import Principal
+    from kmsmock.backend._grants import Grant
+    from kmsmock.backend._key import Key
+    from kmsmock.operations._request import Request
 
-def _denied(principal: Principal, action: str, key: Key) -> AccessDeniedException:
+RESOURCE_DENY = "with an explicit deny in a resource-based policy"
+IDENTITY_DENY = "with an explicit deny in an identity-based policy"
+
+
+def _no_allow(kind: str, action: str) -> str:
+    return f"because no {kind}-based policy allows the kms:{action} action"
+
+
+def denied(
+    principal: Principal, action: str, resource: str | None, why: str
+) -> AccessDeniedException:
+    on = f" on resource: {resource}" if resource is not None else ""
     return AccessDeniedException(
-        f"User: {principal.arn} is not authorized to perform: kms:{action} on resource: "
-        f"{key.arn} because no resource-based policy allows the kms:{action} action"
+        f"User: {principal.arn} is not authorized to perform: kms:{action}{on} {why}"
     )
 
 
-def _as_list(value: object) -> list[object]:
-    return value if isinstance(value, list) else [value]
-
-
 @functools.lru_cache(maxsize=256)
-def _account_only_policy(policy: str, account_id: str) -> bool:
-    """Whether ``policy`` only delegates every KMS action to its own account, as the default."""
-    try:
-        document = json.loads(policy)
-    except ValueError:
-        return False
-    statements = _as_list(document.get("Statement")) if isinstance(document, dict) else []
-    root = {f"arn:aws:iam::{account_id}:root", account_id}
-    delegates = False
+def default_policy_text(root: str) -> str:
+    return json.dumps(default_policy(root))
+
+
+def key_policy(key: Key) -> Policy:
+    """The compiled policy of ``key`` (its default policy when it was given none)."""
+    text = key.policy
+    if text is None:
+        text = default_policy_text(root_arn(key.account_id, key.region))
+    return compile_key_policy(text)
+
+
+def _key_policy_verdict(
+    statements: tuple[Statement, ...],
+    principal: Principal,
+    action: str,
+    resource: str,
+    ctx: RequestContext,
+) -> int:
+    """-1 for an explicit deny, else how the best Allow names the caller (NOT_NAMED...)."""
+    best = NOT_NAMED
     for statement in statements:
-        if not isinstance(statement, dict):
-            return False
-        if statement.get("Effect") != "Allow" or "Condition" in statement:
-            return False
-        if "NotPrincipal" in statement or "NotAction" in statement or "NotResource" in statement:
-            return False
-        principal = statement.get("Principal")
-        aws = principal.get("AWS") if isinstance(principal, dict) else None
-        if aws is None or not set(map(str, _as_list(aws))) <= root:
-            return False
-        actions = {str(a).lower() for a in _as_list(statement.get("Action"))}
-        if actions & {"kms:*", "*"} and _as_list(statement.get("Resource")) == ["*"]:
-            delegates = True
-    return delegates
+        if not statement.covers(action, resource):
+            continue
+        named = statement.principal_match(principal)
+        if named == NOT_NAMED or (statement.conditions and not statement.holds(ctx)):
+            continue
+        if not statement.allow:
+            return -1
+        best = max(best, named)
+    return best
 
 
-def authorize(principal: Principal, key: Key, action: str) -> None:
-    """Raise AccessDeniedException unless ``principal`` may perform kms:``action`` on ``key``."""
-    policy = key.policy
-    if policy is not None and not _account_only_policy(policy, key.account_id):
-        raise NotYetImplemented(
-            f"evaluation of this key policy (key {key.arn}); only the default key policy "
-            "and policies equivalent to it are supported"
-        )
-    if principal.account_id != key.account_id:
-        raise _denied(principal, action, key)
+def _identity_verdict(
+    policies: tuple[Policy, ...], action: str, resource: str, ctx: RequestContext
+) -> int:
+    """-1 for an explicit deny, 1 when some statement allows, 0 otherwise."""
+    allowed = 0
+    for policy in policies:
+        for statement in policy.statements:
+            if not statement.covers(action, resource):
+                continue
+            if statement.conditions and not statement.holds(ctx):
+                continue
+            if not statement.allow:
+                return -1
+            allowed = 1
+    return allowed
+
+
+def _grant(
+    key: Key, principal: Principal, action: str, context: Mapping[str, str] | None
+) -> Grant | None:
+    grants = key.grants
+    if not grants:
+        return None
+    for grant in grants.values():
+        if grant.allows(principal, action, context):
+            return grant
+    return None
+
+
+def authorize(
+    req: Request,
+    key: Key,
+    action: str,
+    *,
+    identifier: str | None = None,
+    same_key: bool | None = None,
+) -> Grant | None:
+    """Allow kms:``action`` on ``key`` or raise AccessDeniedException.
+
+    Returns the grant that allowed the call, or None when policies did.
+    """
+    principal = req.principal
+    identity = principal.identity_policies()
+    if key.policy is None and identity is None and principal.account_id == key.account_id:
+        # The default key policy delegates everything to the key's account, and IAM does
+        # not restrict this caller: the common case, decided without building anything.
+        return None
+    ctx = RequestContext(req, action, key, identifier=identifier, same_key=same_key)
+    lowered = "kms:" + action.lower()
+    verdict = _key_policy_verdict(key_policy(key).statements, principal, lowered, key.arn, ctx)
+    if verdict < 0:
+        raise denied(principal, action, key.arn, RESOURCE_DENY)
+    iam_allows = True
+    if identity is not None:
+        iam = _identity_verdict(identity, lowered, key.arn, ctx)
+        if iam < 0:
+            raise denied(principal, action, key.arn, IDENTITY_DENY)
+        iam_allows = iam > 0
+    same_account = principal.account_id == key.account_id
+    if verdict == DIRECT and (same_account or iam_allows):
+        return None
+    if verdict == ACCOUNT and iam_allows:
+        return None
+    grant = _grant(key, principal, action, ctx.encryption_context())
+    if grant is not None:
+        return grant
+    kind = "identity" if verdict != NOT_NAMED else "resource"
+    raise denied(principal, action, key.arn, _no_allow(kind, action))
+
+
+def policy_allows(req: Request, policy: Policy, key: Key, action: str) -> bool:
+    """Whether ``policy``, as ``key``'s policy, would let the caller perform ``action``.
+
+    The lockout safety check asks this of a policy before it is installed.
+    """
+    principal = req.principal
+    ctx = RequestContext(req, action, key)
+    lowered = "kms:" + action.lower()
+    verdict = _key_policy_verdict(policy.statements, principal, lowered, key.arn, ctx)
+    if verdict <= NOT_NAMED:
+        return False
+    identity = principal.identity_policies()
+    iam = 1 if identity is None else _identity_verdict(identity, lowered, key.arn, ctx)
+    if iam < 0:
+        return False
+    return (verdict == DIRECT and principal.account_id == key.account_id) or iam > 0
+
+
+def authorize_iam(
+    req: Request, action: str, resource: str = "*", *, name_resource: bool = True
+) -> None:
+    """An action IAM alone decides (CreateKey, ListKeys, ...), or IAM's half of one."""
+    principal = req.principal
+    identity = principal.identity_policies()
+    if identity is None:
+        return
+    ctx = RequestContext(req, action, None)
+    verdict = _identity_verdict(identity, "kms:" + action.lower(), resource, ctx)
+    shown = resource if name_resource else None
+    if verdict < 0:
+        raise denied(principal, action, shown, IDENTITY_DENY)
+    if verdict == 0:
+        raise denied(principal, action, shown, _no_allow("identity", action))
+
+
+def iam_allows(req: Request, action: str, resource: str) -> bool:
+    """Whether the caller's IAM policies allow ``action`` on ``resource`` (no key policy)."""
+    identity = req.principal.identity_policies()
+    if identity is None:
+        return True
+    ctx = RequestContext(req, action, None)
+    return _identity_verdict(identity, "kms:" + action.lower(), resource, ctx) > 0

@@ -10,6 +10,7 @@ import uuid
 
 from kmsmock.backend._arn import alias_arn
 from kmsmock.backend._clock import Clock
+from kmsmock.backend._grants import Grant
 from kmsmock.backend._journal import Journal
 from kmsmock.backend._key import Key, KeyMaterial
 from kmsmock.backend._keystate import KeyState
@@ -82,6 +83,8 @@ class Backend:
         # Blob header id (the 32 bytes at offset 5) -> the key material it names.
         self.materials: dict[bytes, KeyMaterial] = {}
         self._seq = itertools.count(1)
+        # Every grant token issued -> its grant (which may since have been retired).
+        self.grant_tokens: dict[str, Grant] = {}
         # (deletion date, seq, key) of keys pending deletion, earliest first.
         self._deletions: list[tuple[float, int, Key]] = []
 
@@ -154,3 +157,6 @@ class Backend:
         region.keys.pop(key.key_id, None)
         for alias in region.aliases_of(key.key_id):
             del region.aliases[alias.name]
+        for grant in (key.grants or {}).values():
+            grant.live = False
+        key.grants = None

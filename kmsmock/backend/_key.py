@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kmsmock.backend._arn import key_arn
 from kmsmock.backend._keystate import KeyState
+
+if TYPE_CHECKING:
+    from kmsmock.backend._grants import Grant
 
 
 class KeyMaterial:
@@ -47,6 +51,7 @@ class Key:
         "creation_date",
         "deletion_date",
         "description",
+        "grants",
         "key_id",
         "key_manager",
         "key_spec",
@@ -95,6 +100,8 @@ class Key:
         self.tags: dict[str, str] | None = None
         self.materials: list[KeyMaterial] = []
         self.multi_region = False
+        # Grant id -> grant; None until the key's first grant.
+        self.grants: dict[str, Grant] | None = None
 
     @property
     def arn(self) -> str:

@@ -1,5 +1,5 @@
 """Operation handlers, by area. Importing this package registers them all."""
 
-from kmsmock.operations import aliases, crypto, keys, tags
+from kmsmock.operations import aliases, crypto, grants, keys, policies, tags
 
-__all__ = ["aliases", "crypto", "keys", "tags"]
+__all__ = ["aliases", "crypto", "grants", "keys", "policies", "tags"]

@@ -7,13 +7,19 @@ authorization and the key-state table, always in that order (reference section 4
 
 from __future__ import annotations
 
-from kmsmock._identity import Principal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from kmsmock.auth._authorize import authorize
 from kmsmock.backend._arn import is_key_id, key_arn, parse_arn
 from kmsmock.backend._backend import Backend, Region
 from kmsmock.backend._key import Key
 from kmsmock.backend._keystate import check_state
 from kmsmock.errors import DryRunOperationException, NotFoundException
+
+if TYPE_CHECKING:
+    from kmsmock.auth._principals import IdentityRegistry, Principal
+    from kmsmock.backend._grants import Grant
 
 # Operations that accept an alias name or alias ARN for their key (reference section 1).
 _ALIAS_OK = frozenset(
@@ -61,15 +67,35 @@ _CROSS_ACCOUNT_OK = frozenset(
 
 
 class Request:
-    __slots__ = ("backend", "operation", "principal", "region", "region_name")
+    __slots__ = (
+        "args",
+        "backend",
+        "identities",
+        "operation",
+        "principal",
+        "region",
+        "region_name",
+    )
+    principal: Principal
+    region_name: str
+    operation: str
 
     def __init__(
-        self, backend: Backend, principal: Principal, region_name: str, operation: str
+        self,
+        backend: Backend,
+        principal: Principal,
+        region_name: str,
+        operation: str,
+        args: Mapping[str, Any] | None = None,
+        identities: IdentityRegistry | None = None,
     ) -> None:
         self.backend = backend
         self.principal = principal
         self.region_name = region_name
         self.operation = operation
+        # The decoded request parameters: condition keys read them.
+        self.args: Mapping[str, Any] = args if args is not None else {}
+        self.identities = identities
         self.region: Region = backend.region(principal.account_id, region_name)
 
     @property
@@ -123,14 +149,33 @@ class Request:
             raise NotFoundException(f"Alias {region.alias_arn(alias_name)} is not found.")
         return key
 
-    def check(self, key: Key, action: str | None = None) -> Key:
+    def check(
+        self,
+        key: Key,
+        action: str | None = None,
+        *,
+        identifier: str | None = None,
+        same_key: bool | None = None,
+    ) -> Key:
         """Authorize kms:``action`` (default: the operation) on ``key``, then its state."""
-        authorize(self.principal, key, action or self.operation)
+        self.authorize(key, action, identifier=identifier, same_key=same_key)
         check_state(self.operation, key.state, key.arn)
         return key
 
+    def authorize(
+        self,
+        key: Key,
+        action: str | None = None,
+        *,
+        identifier: str | None = None,
+        same_key: bool | None = None,
+    ) -> Grant | None:
+        return authorize(
+            self, key, action or self.operation, identifier=identifier, same_key=same_key
+        )
+
     def key(self, identifier: str, action: str | None = None) -> Key:
-        return self.check(self.resolve(identifier), action)
+        return self.check(self.resolve(identifier), action, identifier=identifier)
 
     def dry_run(self, dry_run: bool | None) -> None:
         """Called once every check has passed: a dry run stops here."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmsmock._dispatch import operation
+from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._backend import Alias
 from kmsmock.errors import (
     AlreadyExistsException,
@@ -39,10 +40,16 @@ def _alias(req: Request, alias_name: str) -> Alias:
     return alias
 
 
+def _authorize_alias(req: Request, alias_name: str) -> None:
+    # The alias is a resource of its own, which only IAM policies can name.
+    authorize_iam(req, req.operation, req.region.alias_arn(alias_name))
+
+
 @operation("CreateAlias")
 def create_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
     _check_name(alias_name)
     key = req.key(target_key_id)
+    _authorize_alias(req, alias_name)
     if alias_name in req.region.aliases:
         raise AlreadyExistsException(
             f"An alias with the name {req.region.alias_arn(alias_name)} already exists"
@@ -61,6 +68,10 @@ def update_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
     alias = _alias(req, alias_name)
     key = req.key(target_key_id)
     current = req.region.keys.get(alias.target_key_id)
+    if current is not None:
+        # UpdateAlias needs permission on the alias, its current key and the new one.
+        req.authorize(current)
+    _authorize_alias(req, alias_name)
     if current is not None and (current.key_spec, current.key_usage) != (
         key.key_spec,
         key.key_usage,
@@ -86,6 +97,7 @@ def delete_alias(req: Request, *, alias_name: str) -> None:
     key = req.region.keys.get(alias.target_key_id)
     if key is not None:
         req.check(key)
+    _authorize_alias(req, alias_name)
     del req.region.aliases[alias_name]
 
 
@@ -94,8 +106,10 @@ def list_aliases(
     req: Request, *, key_id: str | None = None, limit: int | None = None, marker: str | None = None
 ) -> dict[str, Any]:
     region = req.region
+    # ListAliases is for IAM policies alone, KeyId or not (reference 5.2).
+    authorize_iam(req, "ListAliases")
     if key_id is not None:
-        aliases = region.aliases_of(req.key(key_id).key_id)
+        aliases = region.aliases_of(req.resolve(key_id).key_id)
     else:
         aliases = list(region.aliases.values())
     chunk, next_marker = page(

@@ -8,6 +8,7 @@ from typing import Any
 
 from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
+from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._key import Key, KeyMaterial
 from kmsmock.crypto._context import context_aad
 from kmsmock.crypto._symmetric import CorruptCiphertext, header_id, open_blob, seal
@@ -16,6 +17,7 @@ from kmsmock.errors import (
     IncorrectKeyException,
     InvalidCiphertextException,
     InvalidKeyUsageException,
+    KMSError,
     ValidationException,
 )
 from kmsmock.operations._request import Request
@@ -82,6 +84,7 @@ def _source(
     key_id: str | None,
     algorithm: str | None,
     action: str,
+    destination: Key | None = None,
 ) -> tuple[KeyMaterial, str]:
     """Resolve and check the key a ciphertext was made under (Decrypt, ReEncrypt source)."""
     if blob is None:
@@ -95,7 +98,8 @@ def _source(
     key = material.key
     if named is not None and named is not key:
         raise IncorrectKeyException(_INCORRECT_KEY)
-    req.check(key, action)
+    same_key = key is destination if action == "ReEncryptFrom" else None
+    req.check(key, action, identifier=key_id, same_key=same_key)
     algorithm = algorithm or _SYMMETRIC
     if algorithm != _SYMMETRIC:
         raise IncorrectKeyException(_INCORRECT_KEY)
@@ -158,6 +162,11 @@ def decrypt(
     }
 
 
+def _destination(req: Request, identifier: str, same_key: bool) -> Key:
+    key = req.resolve(identifier)
+    return req.check(key, "ReEncryptTo", identifier=identifier, same_key=same_key)
+
+
 @operation("ReEncrypt")
 def re_encrypt(
     req: Request,
@@ -173,18 +182,24 @@ def re_encrypt(
     dry_run: bool | None = None,
     dry_run_modifiers: Sequence[str] | None = None,
 ) -> dict[str, Any]:
+    try:
+        # Known early for kms:ReEncryptOnSameKey; its own errors come in their turn below.
+        target: Key | None = req.resolve(destination_key_id)
+    except KMSError:
+        target = None
     if _dry_run_ignoring_ciphertext(req, dry_run, dry_run_modifiers):
         if source_key_id is None:
             raise ValidationException("SourceKeyId is required when IGNORE_CIPHERTEXT is set.")
-        req.key(source_key_id, "ReEncryptFrom")
-        destination = req.key(destination_key_id, "ReEncryptTo")
+        source = req.resolve(source_key_id)
+        req.check(source, "ReEncryptFrom", identifier=source_key_id, same_key=source is target)
+        destination = _destination(req, destination_key_id, source is target)
         _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
         req.dry_run(dry_run)
     material, source_algorithm = _source(
-        req, ciphertext_blob, source_key_id, source_encryption_algorithm, "ReEncryptFrom"
+        req, ciphertext_blob, source_key_id, source_encryption_algorithm, "ReEncryptFrom", target
     )
     assert ciphertext_blob is not None
-    destination = req.key(destination_key_id, "ReEncryptTo")
+    destination = _destination(req, destination_key_id, material.key is target)
     algorithm = _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
     req.dry_run(dry_run)
     plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
@@ -257,6 +272,7 @@ def generate_data_key_without_plaintext(
 def generate_random(
     req: Request, *, number_of_bytes: int | None = None, custom_key_store_id: str | None = None
 ) -> dict[str, Any]:
+    authorize_iam(req, "GenerateRandom")
     if number_of_bytes is None:
         raise ValidationException("NumberOfBytes is required.")
     if custom_key_store_id is not None:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import json
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
+from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._arn import key_arn
+from kmsmock.backend._key import Key
 from kmsmock.backend._keystate import KeyState
-from kmsmock.errors import MalformedPolicyDocumentException, ValidationException
+from kmsmock.errors import ValidationException
 from kmsmock.operations._metadata import key_metadata
 from kmsmock.operations._pagination import page, seq_position
 from kmsmock.operations._request import Request
 from kmsmock.operations._tags import merged_tags
+from kmsmock.operations.policies import checked_policy
 
 _DAY = 86400.0
 
@@ -38,16 +41,6 @@ _USAGES: dict[str, frozenset[str]] = {
     "ML_DSA_65": frozenset({"SIGN_VERIFY"}),
     "ML_DSA_87": frozenset({"SIGN_VERIFY"}),
 }
-
-
-def _check_policy(policy: str) -> None:
-    try:
-        document = json.loads(policy)
-    except ValueError as error:
-        # AWS's text for unparsable JSON is not recorded.
-        raise MalformedPolicyDocumentException("Policy contains invalid JSON") from error
-    if not isinstance(document, dict):
-        raise MalformedPolicyDocumentException("Policy contains invalid JSON")
 
 
 @operation("CreateKey")
@@ -92,11 +85,27 @@ def create_key(
         raise NotYetImplemented("custom key stores")
     if multi_region:
         raise NotYetImplemented("multi-Region keys")
-    if policy is not None:
-        _check_policy(policy)
+    authorize_iam(req, "CreateKey")
+    if tags:
+        # CreateKey's Tags need kms:TagResource too; AWS names no resource in that refusal.
+        authorize_iam(req, "TagResource", name_resource=False)
     key_tags = merged_tags(None, tags) if tags else None
+    stored = None
+    if policy is not None:
+        # Checked against the key about to exist: its account, region and attributes.
+        provisional = Key(
+            key_id=str(uuid.uuid4()),
+            account_id=req.account_id,
+            region=req.region_name,
+            seq=0,
+            creation_date=req.now,
+            key_usage=key_usage,
+            key_spec=spec,
+        )
+        provisional.tags = key_tags
+        stored = checked_policy(req, policy, provisional, bypass_policy_lockout_safety_check)
     key = req.backend.create_key(
-        req.region, description=description or "", key_usage=key_usage, policy=policy
+        req.region, description=description or "", key_usage=key_usage, policy=stored
     )
     key.tags = key_tags
     return {"KeyMetadata": key_metadata(key)}
@@ -113,6 +122,7 @@ def describe_key(
 def list_keys(
     req: Request, *, limit: int | None = None, marker: str | None = None
 ) -> dict[str, Any]:
+    authorize_iam(req, "ListKeys")
     keys = list(req.region.keys.values())
     # Every key listed shares the caller's account and region, so their ARNs share this.
     prefix = key_arn(req.region_name, req.account_id, "")
