@@ -512,6 +512,89 @@ def bytes_per_key(impl: Implementation, count: int) -> float:
     return sum(stat.size_diff for stat in stats) / count
 
 
+# -- authorization ----------------------------------------------------------------------
+
+AUTHORIZATION_TARGET = 1.10
+
+# A realistic non-default setup: a role session whose identity policy allows Encrypt on
+# the key, under a key policy that delegates to the account and also names the role with
+# conditions on the encryption context and the caller account.
+_CONDITIONAL_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "App encrypts for its tenant",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"},
+            "Action": ["kms:Encrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:EncryptionContext:tenant": "acme"},
+                "StringEqualsIfExists": {"kms:CallerAccount": ACCOUNT},
+            },
+        },
+        {
+            "Sid": "Nobody re-encrypts away",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "kms:ReEncryptFrom",
+            "Resource": "*",
+        },
+    ],
+}
+
+
+def authorization_cost(settings: Settings) -> dict[str, list[int]]:
+    """Encrypt 32 B: default policy, authorization switched off, conditional policy."""
+    samples: dict[str, list[int]] = {"default": [], "off": [], "conditional": []}
+    with kmsmock.mock_kms() as kms:
+        client = boto3.client("kms", region_name=REGION)
+        key_id = client.create_key()["KeyMetadata"]["KeyId"]
+        arn = _arn(key_id)
+        app = kms.role(
+            "app",
+            policy={
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": arn}],
+            },
+        )
+        guarded = client.create_key(Policy=json.dumps(_CONDITIONAL_POLICY))["KeyMetadata"]
+        app_client = app.client(REGION)
+        context = {"tenant": "acme"}
+
+        def default() -> object:
+            return client.encrypt(KeyId=key_id, Plaintext=PLAINTEXT_32)
+
+        def conditional() -> object:
+            return app_client.encrypt(
+                KeyId=guarded["KeyId"], Plaintext=PLAINTEXT_32, EncryptionContext=context
+            )
+
+        for call in (default, conditional):
+            for _ in range(20):
+                call()
+        for rep in range(settings.reps):
+            progress(f"authorization: repetition {rep + 1}/{settings.reps}")
+            order = ["default", "off", "conditional"]
+            for name in order[rep % 3 :] + order[: rep % 3]:
+                if name == "off":
+                    # The same call with the authorizer replaced by a no-op.
+                    with mock.patch("kmsmock.operations._request.authorize", return_value=None):
+                        samples[name] += time_calls(default, settings.calls)
+                else:
+                    samples[name] += time_calls(
+                        default if name == "default" else conditional, settings.calls
+                    )
+    return samples
+
+
 # -- report -----------------------------------------------------------------------------
 
 
@@ -653,6 +736,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     rows.append(Row("memory, bytes/key", None, memory_kmsmock, memory_moto, MEMORY_TARGET, "B"))
+    gc.collect()
+    authorization = authorization_cost(settings)
+    off = median_us(authorization["off"])
+    default_us = median_us(authorization["default"])
+    conditional_us = median_us(authorization["conditional"])
 
     samples = settings.reps * settings.calls
     context = (
@@ -678,7 +766,45 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for note in notes:
         print(f"- {note}" if args.markdown else note)
+    print()
+    print(render_authorization(off, default_us, conditional_us, args.markdown))
     return 0
+
+
+def render_authorization(
+    off: float | None, default: float | None, conditional: float | None, markdown: bool
+) -> str:
+    """Encrypt 32 B through kmsmock with and without its authorizer."""
+
+    def cells(name: str, value: float | None, target: bool) -> list[str]:
+        ratio = None if value is None or not off else value / off
+        verdict = ""
+        if target and ratio is not None:
+            verdict = "PASS" if ratio <= AUTHORIZATION_TARGET else "MISS"
+        return [
+            name,
+            "n/a" if value is None else f"{value:,.0f}",
+            "n/a" if ratio is None else f"{ratio:.3f}x",
+            f"≤ {AUTHORIZATION_TARGET:.2f}x" if target else "",
+            verdict,
+        ]
+
+    header = ["Encrypt 32 B, kmsmock", "µs", "/ no authorization", "target", ""]
+    table = [
+        header,
+        cells("authorization off (no-op authorizer)", off, False),
+        cells("default key policy", default, True),
+        cells("role + identity policy + conditional key policy", conditional, False),
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in table]
+        lines.insert(1, "| --- | ---: | ---: | ---: | :---: |")
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row))
+        for row in table
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,13 @@ def test_example_main_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert load_main()() == 0
     output = capsys.readouterr().out
     assert "DisabledException" in output
+    # The migration role is refused before its key policy gives it kms:ReEncryptFrom.
+    assert (
+        "migration refused as expected: AccessDeniedException (User: "
+        "arn:aws:sts::123456789012:assumed-role/migration/kmsmock is not authorized to "
+        "perform: kms:ReEncryptFrom on resource: arn:aws:kms:us-east-1:123456789012:key/"
+    ) in output
+    assert "because no resource-based policy allows the kms:ReEncryptFrom action)" in output
     assert "OK: rotation complete" in output
 
 

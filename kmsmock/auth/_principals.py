@@ -195,6 +195,10 @@ class Role(Principal):
     def via(self, service: str) -> Principal:
         return self.session("kmsmock").via(service)
 
+    def client(self, region: str | None = None, *, via_service: str | None = None) -> KMSClient:
+        # Roles do not sign requests; their sessions do.
+        return self.session("kmsmock").client(region, via_service=via_service)
+
 
 class AssumedRole(Principal):
     """A session of a role: its own ARN, the role's identity policies."""
@@ -342,7 +346,8 @@ class IdentityRegistry:
             principal = existing if isinstance(existing, type(candidate)) else candidate
             if principal is candidate:
                 self._by_arn[candidate.arn] = candidate
-                self.register(candidate)
+                if not isinstance(candidate, Role):
+                    self.register(candidate)
             if policy is not None:
                 principal.set_policies(policy)
             return principal
