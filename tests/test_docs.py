@@ -5,6 +5,8 @@ from __future__ import annotations
 import pathlib
 import re
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -26,3 +28,15 @@ def test_readme_example_command_runs_the_example_ci_runs() -> None:
     example = re.findall(r"```sh\n(.+?)\n```", readme)[0]
     assert example.endswith(".venv/bin/python examples/key_rotation.py")
     assert ".venv/bin/python examples/key_rotation.py" in ci
+
+
+def test_readme_authorization_examples_run_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Principals, key policies and grants", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.+?)```", section, re.S)
+    assert len(blocks) == 3
+    exec(compile("\n".join(blocks), "README.md", "exec"), {})
+    # The first example prints the refusal it describes.
+    assert "because no identity-based policy allows the kms:Decrypt action" in (
+        capsys.readouterr().out
+    )

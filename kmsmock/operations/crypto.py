@@ -152,8 +152,10 @@ def decrypt(
         req.dry_run(dry_run)
     material, algorithm = _source(req, ciphertext_blob, key_id, encryption_algorithm, "Decrypt")
     assert ciphertext_blob is not None
-    req.dry_run(dry_run)
+    # Without IGNORE_CIPHERTEXT a dry run opens the ciphertext too: that is the check the
+    # modifier exists to skip.
     plaintext = _open(req, material, ciphertext_blob, encryption_context)
+    req.dry_run(dry_run)
     return {
         "KeyId": material.key.arn,
         "Plaintext": plaintext,
@@ -201,8 +203,8 @@ def re_encrypt(
     assert ciphertext_blob is not None
     destination = _destination(req, destination_key_id, material.key is target)
     algorithm = _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
-    req.dry_run(dry_run)
     plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
+    req.dry_run(dry_run)
     return {
         "CiphertextBlob": _seal(req, destination, plaintext, destination_encryption_context),
         "SourceKeyId": material.key.arn,

@@ -88,12 +88,14 @@ def _entry(grant: Grant) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "KeyId": grant.key.arn,
         "GrantId": grant.grant_id,
-        "Name": grant.name or "",
         "CreationDate": grant.creation_date,
         "GranteePrincipal": grant.grantee,
         "IssuingAccount": grant.issuing_account,
         "Operations": list(grant.operations),
     }
+    if grant.name is not None:
+        # The model gives Name a minimum length of 1: an unnamed grant has none.
+        entry["Name"] = grant.name
     if grant.retiring is not None:
         entry["RetiringPrincipal"] = grant.retiring
     constraints = {
