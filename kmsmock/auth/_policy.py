@@ -83,6 +83,16 @@ class Principals:
         self.arns = arns
         self.accounts = accounts
 
+    def exempts(self, principal: Principal) -> bool:
+        """Whether NotPrincipal leaves ``principal`` out.
+
+        Only an exact ARN does (IAM guide, NotPrincipal): a role's ARN does not spare its
+        sessions, nor an account its users.
+        """
+        if self.anyone or principal.arn in self.arns:
+            return True
+        return principal.kind == "root" and principal.account_id in self.accounts
+
     def match(self, principal: Principal) -> int:
         if self.anyone or not self.arns.isdisjoint(principal.names):
             return DIRECT
@@ -182,7 +192,7 @@ class Statement:
         if self.principals is not None:
             return self.principals.match(principal)
         if self.not_principals is not None:
-            return NOT_NAMED if self.not_principals.match(principal) else DIRECT
+            return NOT_NAMED if self.not_principals.exempts(principal) else DIRECT
         return DIRECT
 
     def covers(self, action: str, resource: str) -> bool:

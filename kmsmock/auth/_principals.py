@@ -92,12 +92,18 @@ class Principal:
         return list(self._documents)
 
     def attach_policy(self, policy: PolicyInput) -> None:
-        self._documents.extend(_documents(policy))
-        self._compiled = None
+        self._install([*self._documents, *_documents(policy)])
 
     def set_policies(self, policy: PolicyInput | Sequence[PolicyInput]) -> None:
-        self._documents = _documents(policy)
-        self._compiled = None
+        self._install(_documents(policy))
+
+    def _install(self, documents: list[dict[str, Any]]) -> None:
+        from kmsmock.auth._policy import compile_identity_policy
+
+        # Compiled now, so that a policy IAM would refuse fails where it is declared.
+        compiled = tuple(compile_identity_policy(json.dumps(d)) for d in documents)
+        self._documents = documents
+        self._compiled = compiled
 
     def identity_policies(self) -> tuple[Policy, ...] | None:
         """Compiled identity policies, or None when IAM does not restrict this principal."""

@@ -59,6 +59,10 @@ def create_key(
     multi_region: bool | None = None,
     xks_key_id: str | None = None,
 ) -> dict[str, Any]:
+    authorize_iam(req, "CreateKey")
+    if tags:
+        # CreateKey's Tags need kms:TagResource too; AWS names no resource in that refusal.
+        authorize_iam(req, "TagResource", name_resource=False)
     if key_spec is not None and customer_master_key_spec is not None:
         raise ValidationException(
             "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
@@ -85,10 +89,6 @@ def create_key(
         raise NotYetImplemented("custom key stores")
     if multi_region:
         raise NotYetImplemented("multi-Region keys")
-    authorize_iam(req, "CreateKey")
-    if tags:
-        # CreateKey's Tags need kms:TagResource too; AWS names no resource in that refusal.
-        authorize_iam(req, "TagResource", name_resource=False)
     key_tags = merged_tags(None, tags) if tags else None
     stored = None
     if policy is not None:
