@@ -5,6 +5,7 @@ from kmsmock._dispatch import coverage, implemented
 from kmsmock._gaps import NotYetImplemented
 from kmsmock._hook import patch_client
 from kmsmock._mock import DEFAULT_ACCOUNT, DEFAULT_REGION, MockKMS, current, mock_kms
+from kmsmock.auth._principals import AssumedRole, Principal, Role, Root, User
 from kmsmock.backend._keystate import KeyState
 
 _hook.install()
@@ -12,9 +13,14 @@ _hook.install()
 __all__ = [
     "DEFAULT_ACCOUNT",
     "DEFAULT_REGION",
+    "AssumedRole",
     "KeyState",
     "MockKMS",
     "NotYetImplemented",
+    "Principal",
+    "Role",
+    "Root",
+    "User",
     "coverage",
     "current",
     "implemented",

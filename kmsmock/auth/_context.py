@@ -118,7 +118,6 @@ class RequestContext:
 
     def _compute(self, name: str) -> Values:
         req = self.req
-        principal = req.principal
         args = req.args
         simple = _SIMPLE.get(name)
         if simple is not None:
@@ -141,7 +140,6 @@ class RequestContext:
         argument = _ARGUMENT_KEYS.get(name)
         if argument is not None and argument in args and args[argument] is not None:
             return _text(args[argument])
-        del principal
         return None
 
 

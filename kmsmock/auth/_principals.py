@@ -65,7 +65,7 @@ class Principal:
         self.access_key_id = _access_key(self._key_prefix)
         self.secret_access_key = secrets.token_urlsafe(30)
         self.session_token: str | None = None
-        # Ids of compiled identity policies, rebuilt when the documents change.
+        # The identity policies compiled, kept in step with the documents.
         self._compiled: tuple[Policy, ...] | None = None
         self._documents: list[dict[str, Any]] = []
         self._via: dict[str, Principal] = {}
