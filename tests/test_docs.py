@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import subprocess
 
 import pytest
 
@@ -40,3 +41,20 @@ def test_readme_authorization_examples_run_as_written(capsys: pytest.CaptureFixt
     assert "because no identity-based policy allows the kms:Decrypt action" in (
         capsys.readouterr().out
     )
+
+
+def test_ci_stops_when_any_readme_check_fails(tmp_path: pathlib.Path) -> None:
+    # Under `set -e`, a failure before the end of an && chain would not stop the script;
+    # CI keeps the chain in a function, whose non-zero status does. Run that structure
+    # with the first check failing.
+    ci = (ROOT / ".ci" / "run").read_text()
+    body = ci.split("readme_tests() {", 1)[1].split("}", 1)[0]
+    assert ".venv/bin/pytest -n 2" in body
+    assert "\nreadme_tests\n" in ci
+    script = tmp_path / "ci.sh"
+    script.write_text(
+        "set -euo pipefail\nreadme_tests() {\n  false && true\n}\nreadme_tests\necho reached\n"
+    )
+    result = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "reached" not in result.stdout
