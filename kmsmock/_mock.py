@@ -27,6 +27,7 @@ from kmsmock.auth._principals import (
     User,
 )
 from kmsmock.backend._backend import Account, Backend, Region
+from kmsmock.backend._clock import Clock
 from kmsmock.backend._journal import Call
 from kmsmock.backend._key import Key
 
@@ -258,6 +259,11 @@ class MockKMS:
         return _handle()(self.backend, self.identities, method, url, headers, body)
 
     # -- state, for setup and assertions -------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """kmsmock's time: ``kms.clock.advance(days=30)``, ``kms.clock.set(datetime)``."""
+        return self.backend.clock
 
     @property
     def accounts(self) -> dict[str, Account]:

@@ -72,7 +72,7 @@ class Backend:
 
     def __init__(self, *, journal: bool = True) -> None:
         self.accounts: dict[str, Account] = {}
-        self.clock = Clock()
+        self.clock = Clock(on_change=self._time_moved)
         self.journal = Journal(journal)
         # One lock for the whole backend: a call is answered atomically, so concurrent
         # threads never see half an operation.
@@ -132,6 +132,10 @@ class Backend:
         key.materials.append(material)
         self.materials[material.material_id] = material
         return material
+
+    def _time_moved(self, now: float) -> None:
+        with self.lock:
+            self.expire(now)
 
     def schedule_deletion(self, key: Key) -> None:
         assert key.deletion_date is not None

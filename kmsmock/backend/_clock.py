@@ -1,17 +1,63 @@
-"""The backend's clock.
+"""The backend's clock: real time, moved by whatever moves ``time.time()``, plus an
+offset the test controls.
 
-It reads ``time.time()`` on every call, so time-machine and freezegun move it as
-they move the rest of the test. Times are kept to the millisecond, the precision of
-the timestamps KMS sends (``1571767572.317``).
+It reads ``time.time()`` on every call, so time-machine and freezegun move it as they
+move the rest of the test; ``advance`` and ``set`` move kmsmock's time alone. Times are
+kept to the millisecond, the precision of the timestamps KMS sends (``1571767572.317``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import time
+from collections.abc import Callable
 
 
 class Clock:
-    __slots__ = ()
+    """What kmsmock believes the time is. Read ``now()``; move it with ``advance``/``set``."""
+
+    __slots__ = ("_lock", "_offset", "_on_change")
+
+    def __init__(self, on_change: Callable[[float], None] | None = None) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        # Told the new time whenever the test moves it, so that what fell due happens.
+        self._on_change = on_change
 
     def now(self) -> float:
-        return int(time.time() * 1000) / 1000
+        """Seconds since the epoch, to the millisecond."""
+        return int((time.time() + self._offset) * 1000) / 1000
+
+    def datetime(self) -> dt.datetime:
+        """The time as an aware UTC datetime."""
+        return dt.datetime.fromtimestamp(self.now(), dt.timezone.utc)
+
+    def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> float:
+        """Move kmsmock's time forward (never back); returns the new time."""
+        delta = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        if delta < 0:
+            raise ValueError("the clock only moves forward; use set() to jump")
+        with self._lock:
+            self._offset += delta
+        return self._changed()
+
+    def set(self, when: dt.datetime | float) -> float:
+        """Make ``when`` (an aware datetime, or epoch seconds) the current time."""
+        if isinstance(when, dt.datetime):
+            if when.tzinfo is None:
+                raise ValueError("give an aware datetime (with tzinfo), e.g. in UTC")
+            target = when.timestamp()
+        else:
+            target = float(when)
+        with self._lock:
+            self._offset = target - time.time()
+        return self._changed()
+
+    def _changed(self) -> float:
+        now = self.now()
+        if self._on_change is not None:
+            self._on_change(now)
+        return now
