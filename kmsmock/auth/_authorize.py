@@ -38,7 +38,7 @@ RESOURCE_DENY = "with an explicit deny in a resource-based policy"
 IDENTITY_DENY = "with an explicit deny in an identity-based policy"
 
 
-def _no_allow(kind: str, action: str) -> str:
+def no_allow(kind: str, action: str) -> str:
     return f"because no {kind}-based policy allows the kms:{action} action"
 
 
@@ -152,7 +152,7 @@ def authorize(
     if grant is not None:
         return grant
     kind = "identity" if verdict != NOT_NAMED else "resource"
-    raise denied(principal, action, key.arn, _no_allow(kind, action))
+    raise denied(principal, action, key.arn, no_allow(kind, action))
 
 
 def policy_allows(req: Request, policy: Policy, key: Key, action: str) -> bool:
@@ -187,7 +187,7 @@ def authorize_iam(
     if verdict < 0:
         raise denied(principal, action, shown, IDENTITY_DENY)
     if verdict == 0:
-        raise denied(principal, action, shown, _no_allow("identity", action))
+        raise denied(principal, action, shown, no_allow("identity", action))
 
 
 def iam_allows(req: Request, action: str, resource: str) -> bool:

@@ -161,6 +161,4 @@ class Backend:
         region.keys.pop(key.key_id, None)
         for alias in region.aliases_of(key.key_id):
             del region.aliases[alias.name]
-        for grant in (key.grants or {}).values():
-            grant.live = False
         key.grants = None

@@ -58,7 +58,6 @@ class Grant:
         "grantee",
         "issuing_account",
         "key",
-        "live",
         "name",
         "operations",
         "position",
@@ -91,7 +90,6 @@ class Grant:
         self.subset = dict(subset) if subset is not None else None
         self.creation_date = creation_date
         self.issuing_account = issuing_account
-        self.live = True
         # Listing order: zero-padded creation sequence.
         self.position = position
 
@@ -110,6 +108,12 @@ class Grant:
             and self.equals == (dict(equals) if equals is not None else None)
             and self.subset == (dict(subset) if subset is not None else None)
         )
+
+    @property
+    def live(self) -> bool:
+        """Whether the grant still exists: neither retired, revoked nor deleted with its key."""
+        grants = self.key.grants
+        return grants is not None and grants.get(self.grant_id) is self
 
     def names(self, principal: Principal, arn: str | None) -> bool:
         """Whether ``arn`` (the grantee or retiring principal) names ``principal``."""

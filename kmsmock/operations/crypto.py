@@ -164,9 +164,10 @@ def decrypt(
     }
 
 
-def _destination(req: Request, identifier: str, same_key: bool) -> Key:
-    key = req.resolve(identifier)
-    return req.check(key, "ReEncryptTo", identifier=identifier, same_key=same_key)
+def _destination(req: Request, identifier: str, target: Key | None, source: Key) -> Key:
+    """Check the destination, resolved already; resolving again raises its lookup error."""
+    key = target if target is not None else req.resolve(identifier)
+    return req.check(key, "ReEncryptTo", identifier=identifier, same_key=key is source)
 
 
 @operation("ReEncrypt")
@@ -194,14 +195,14 @@ def re_encrypt(
             raise ValidationException("SourceKeyId is required when IGNORE_CIPHERTEXT is set.")
         source = req.resolve(source_key_id)
         req.check(source, "ReEncryptFrom", identifier=source_key_id, same_key=source is target)
-        destination = _destination(req, destination_key_id, source is target)
+        destination = _destination(req, destination_key_id, target, source)
         _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
         req.dry_run(dry_run)
     material, source_algorithm = _source(
         req, ciphertext_blob, source_key_id, source_encryption_algorithm, "ReEncryptFrom", target
     )
     assert ciphertext_blob is not None
-    destination = _destination(req, destination_key_id, material.key is target)
+    destination = _destination(req, destination_key_id, target, material.key)
     algorithm = _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
     plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
     req.dry_run(dry_run)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmsmock._dispatch import operation
-from kmsmock.auth._authorize import authorize_iam, denied, iam_allows
+from kmsmock.auth._authorize import authorize_iam, denied, iam_allows, no_allow
 from kmsmock.auth._policy import principal_is_valid
 from kmsmock.backend._arn import root_arn
 from kmsmock.backend._grants import Grant, new_token, operations_for
@@ -32,12 +32,7 @@ _CONSTRAINTS = ("EncryptionContextEquals", "EncryptionContextSubset")
 
 
 def _no_grant_allows(req: Request, key: Key, action: str) -> Exception:
-    return denied(
-        req.principal,
-        action,
-        key.arn,
-        f"because no resource-based policy allows the kms:{action} action",
-    )
+    return denied(req.principal, action, key.arn, no_allow("resource", action))
 
 
 def _check_principal(req: Request, value: str, member: str) -> None:
@@ -234,7 +229,6 @@ def _grant(key: Key, grant_id: str) -> Grant:
 
 
 def _remove(grant: Grant) -> None:
-    grant.live = False
     if grant.key.grants is not None:
         grant.key.grants.pop(grant.grant_id, None)
 

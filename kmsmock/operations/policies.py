@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from kmsmock._dispatch import operation
-from kmsmock.auth._authorize import default_policy_text
+from kmsmock.auth._authorize import policy_allows
 from kmsmock.auth._jackson import pretty
-from kmsmock.auth._policy import INVALID_PRINCIPALS, compile_key_policy, undeclared
+from kmsmock.auth._policy import (
+    INVALID_PRINCIPALS,
+    compile_key_policy,
+    default_policy,
+    undeclared,
+)
 from kmsmock.backend._arn import root_arn
 from kmsmock.backend._key import Key
 from kmsmock.errors import (
@@ -26,9 +31,7 @@ LOCKOUT = "The new key policy will not allow you to update the key policy in the
 def policy_text(key: Key) -> str:
     """A key's policy as GetKeyPolicy returns it."""
     if key.policy is None:
-        return pretty(
-            compile_key_policy(default_policy_text(root_arn(key.account_id, key.region))).document
-        )
+        return pretty(default_policy(root_arn(key.account_id, key.region)))
     return key.policy
 
 
@@ -43,11 +46,8 @@ def checked_policy(req: Request, text: str, key: Key, bypass: bool | None) -> st
     identities = req.identities
     if identities is not None and identities.check_principals and undeclared(policy, identities):
         raise MalformedPolicyDocumentException(INVALID_PRINCIPALS)
-    if not bypass:
-        from kmsmock.auth._authorize import policy_allows
-
-        if not policy_allows(req, policy, key, "PutKeyPolicy"):
-            raise MalformedPolicyDocumentException(LOCKOUT)
+    if not bypass and not policy_allows(req, policy, key, "PutKeyPolicy"):
+        raise MalformedPolicyDocumentException(LOCKOUT)
     return pretty(policy.document)
 
 
