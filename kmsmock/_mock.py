@@ -30,6 +30,7 @@ from kmsmock.backend._backend import Account, Backend, Region
 from kmsmock.backend._clock import Clock
 from kmsmock.backend._journal import Call
 from kmsmock.backend._key import Key
+from kmsmock.backend._settings import Settings
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -97,6 +98,9 @@ class MockKMS:
         journal: bool = True,
         unknown_credentials: UnknownCredentials = "default",
         check_principals: bool = True,
+        replica_creation_seconds: float = 0.0,
+        on_demand_rotation_seconds: float = 0.0,
+        on_demand_rotation_limit: int = 10,
     ) -> None:
         if not (len(account) == 12 and account.isdigit()):
             raise ValueError(f"account must be 12 digits, not {account!r}")
@@ -104,7 +108,12 @@ class MockKMS:
         self.region = region
         self._journal = journal
         self._active = False
-        self.backend = Backend(journal=journal)
+        self.settings = Settings(
+            replica_creation_seconds=replica_creation_seconds,
+            on_demand_rotation_seconds=on_demand_rotation_seconds,
+            on_demand_rotation_limit=on_demand_rotation_limit,
+        )
+        self.backend = Backend(journal=journal, settings=self.settings)
         self.identities = IdentityRegistry(
             account,
             region,
@@ -119,6 +128,9 @@ class MockKMS:
             journal=self._journal,
             unknown_credentials=self.identities.unknown_credentials,
             check_principals=self.identities.check_principals,
+            replica_creation_seconds=self.settings.replica_creation_seconds,
+            on_demand_rotation_seconds=self.settings.on_demand_rotation_seconds,
+            on_demand_rotation_limit=self.settings.on_demand_rotation_limit,
         )
 
     # -- principals --------------------------------------------------------------------
@@ -157,7 +169,7 @@ class MockKMS:
                 raise RuntimeError("this mock_kms is already active; create a new one to nest")
             if self.backend.accounts or len(self.backend.journal):
                 # A restart begins from an empty backend, like every activation.
-                self.backend = Backend(journal=self._journal)
+                self.backend = Backend(journal=self._journal, settings=self.settings)
             if not _stack:
                 _provide_environment(self.region)
                 from kmsmock._hook import patch_default_session
@@ -310,6 +322,9 @@ def mock_kms(
     journal: bool = True,
     unknown_credentials: UnknownCredentials = "default",
     check_principals: bool = True,
+    replica_creation_seconds: float = 0.0,
+    on_demand_rotation_seconds: float = 0.0,
+    on_demand_rotation_limit: int = 10,
 ) -> MockKMS: ...
 
 
@@ -322,12 +337,18 @@ def mock_kms(
     journal: bool = True,
     unknown_credentials: UnknownCredentials = "default",
     check_principals: bool = True,
+    replica_creation_seconds: float = 0.0,
+    on_demand_rotation_seconds: float = 0.0,
+    on_demand_rotation_limit: int = 10,
 ) -> Any:
     """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``.
 
     ``unknown_credentials="reject"`` answers access keys no declared principal holds with
     UnrecognizedClientException, as AWS does; by default they act as the account's root.
     ``check_principals=False`` lets policies name users and roles nobody declared.
+    ``replica_creation_seconds`` and ``on_demand_rotation_seconds`` say how long a new
+    replica stays Creating and an on-demand rotation stays in progress (AWS: about 60;
+    default 0, done at the next call); ``on_demand_rotation_limit`` is the per-key quota.
     """
     mock = MockKMS(
         account=account,
@@ -335,6 +356,9 @@ def mock_kms(
         journal=journal,
         unknown_credentials=unknown_credentials,
         check_principals=check_principals,
+        replica_creation_seconds=replica_creation_seconds,
+        on_demand_rotation_seconds=on_demand_rotation_seconds,
+        on_demand_rotation_limit=on_demand_rotation_limit,
     )
     if target is None:
         return mock

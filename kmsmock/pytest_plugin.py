@@ -17,7 +17,9 @@ from kmsmock._mock import MockKMS
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "kms(account=..., region=..., journal=..., unknown_credentials=..., check_principals=...): "
+        "kms(account=..., region=..., journal=..., unknown_credentials=..., check_principals=..., "
+        "replica_creation_seconds=..., on_demand_rotation_seconds=..., "
+        "on_demand_rotation_limit=...): "
         "options of the kms fixture",
     )
 

@@ -169,19 +169,67 @@ def test_create_key_bad_key_spec_enum(client: KMSClient) -> None:
     assert [spec for spec in listed if spec in RECORDED_KEY_SPEC_ORDER] == RECORDED_KEY_SPEC_ORDER
 
 
+# (KeySpec, KeyUsage) -> DescribeKey's algorithm field and list (reference section 2,
+# AWS_RECORDED_FACTS section 2.1).
+_RSA_SIGNING = [
+    "RSASSA_PKCS1_V1_5_SHA_256",
+    "RSASSA_PKCS1_V1_5_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_512",
+    "RSASSA_PSS_SHA_256",
+    "RSASSA_PSS_SHA_384",
+    "RSASSA_PSS_SHA_512",
+]
+_ASYMMETRIC_AND_HMAC = [
+    (
+        "RSA_2048",
+        "ENCRYPT_DECRYPT",
+        "EncryptionAlgorithms",
+        ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"],
+    ),
+    ("RSA_3072", "SIGN_VERIFY", "SigningAlgorithms", _RSA_SIGNING),
+    (
+        "RSA_4096",
+        "ENCRYPT_DECRYPT",
+        "EncryptionAlgorithms",
+        ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"],
+    ),
+    ("ECC_NIST_P256", "SIGN_VERIFY", "SigningAlgorithms", ["ECDSA_SHA_256"]),
+    ("ECC_NIST_P384", "SIGN_VERIFY", "SigningAlgorithms", ["ECDSA_SHA_384"]),
+    ("ECC_NIST_P521", "SIGN_VERIFY", "SigningAlgorithms", ["ECDSA_SHA_512"]),
+    ("ECC_NIST_P384", "KEY_AGREEMENT", "KeyAgreementAlgorithms", ["ECDH"]),
+    ("ECC_SECG_P256K1", "SIGN_VERIFY", "SigningAlgorithms", ["ECDSA_SHA_256"]),
+    ("HMAC_224", "GENERATE_VERIFY_MAC", "MacAlgorithms", ["HMAC_SHA_224"]),
+    ("HMAC_256", "GENERATE_VERIFY_MAC", "MacAlgorithms", ["HMAC_SHA_256"]),
+    ("HMAC_384", "GENERATE_VERIFY_MAC", "MacAlgorithms", ["HMAC_SHA_384"]),
+    ("HMAC_512", "GENERATE_VERIFY_MAC", "MacAlgorithms", ["HMAC_SHA_512"]),
+    ("ML_DSA_65", "SIGN_VERIFY", "SigningAlgorithms", ["ML_DSA_SHAKE_256"]),
+]
+_ALGORITHM_FIELDS = {
+    "EncryptionAlgorithms",
+    "SigningAlgorithms",
+    "MacAlgorithms",
+    "KeyAgreementAlgorithms",
+}
+
+
+@pytest.mark.parametrize(("key_spec", "key_usage", "field", "expected"), _ASYMMETRIC_AND_HMAC)
+def test_create_key_asymmetric_and_hmac_metadata(
+    client: KMSClient, key_spec: str, key_usage: str, field: str, expected: list[str]
+) -> None:
+    metadata = client.create_key(KeySpec=key_spec, KeyUsage=key_usage)["KeyMetadata"]  # type: ignore[arg-type]
+    assert metadata["KeySpec"] == metadata["CustomerMasterKeySpec"] == key_spec
+    assert metadata["KeyUsage"] == key_usage
+    assert metadata[field] == expected  # type: ignore[literal-required]
+    # Exactly one algorithm list, and no CurrentKeyMaterialId (recorded 2.1).
+    assert _ALGORITHM_FIELDS & metadata.keys() == {field}
+    assert "CurrentKeyMaterialId" not in metadata
+    assert client.describe_key(KeyId=metadata["KeyId"])["KeyMetadata"] == metadata
+
+
 @pytest.mark.parametrize(
     ("key_spec", "key_usage"),
     [
-        ("RSA_2048", "ENCRYPT_DECRYPT"),
-        ("RSA_4096", "SIGN_VERIFY"),
-        ("ECC_NIST_P256", "SIGN_VERIFY"),
-        ("ECC_NIST_P384", "KEY_AGREEMENT"),
-        ("ECC_SECG_P256K1", "SIGN_VERIFY"),
-        ("ECC_NIST_EDWARDS25519", "SIGN_VERIFY"),
-        ("HMAC_224", "GENERATE_VERIFY_MAC"),
-        ("HMAC_512", "GENERATE_VERIFY_MAC"),
         ("SM2", "SIGN_VERIFY"),
-        ("ML_DSA_65", "SIGN_VERIFY"),
         # Newer than the reference's botocore 1.43.11; skipped where the model lacks it.
         pytest.param(
             "ML_KEM_768",

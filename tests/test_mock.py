@@ -290,8 +290,13 @@ def test_mock_kms_is_seen_by_worker_threads_and_keeps_state_consistent() -> None
 
 
 def test_mock_kms_raises_a_python_error_for_an_unimplemented_operation(client: KMSClient) -> None:
-    with pytest.raises(kmsmock.NotYetImplemented, match="the KMS operation GetKeyRotationStatus"):
-        client.get_key_rotation_status(KeyId="1234abcd-12ab-34cd-56ef-1234567890ab")
+    # Sign comes with the asymmetric keys of issue 5.
+    with pytest.raises(kmsmock.NotYetImplemented, match="the KMS operation Sign"):
+        client.sign(
+            KeyId="1234abcd-12ab-34cd-56ef-1234567890ab",
+            Message=b"m",
+            SigningAlgorithm="ECDSA_SHA_256",
+        )
 
 
 def test_mock_kms_raises_a_python_error_for_an_unimplemented_parameter(

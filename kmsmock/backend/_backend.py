@@ -7,13 +7,22 @@ import itertools
 import os
 import threading
 import uuid
+from collections.abc import Callable
 
 from kmsmock.backend._arn import alias_arn
 from kmsmock.backend._clock import Clock
 from kmsmock.backend._grants import Grant
 from kmsmock.backend._journal import Journal
-from kmsmock.backend._key import Key, KeyMaterial
+from kmsmock.backend._key import Key, KeyMaterial, Ring
 from kmsmock.backend._keystate import KeyState
+from kmsmock.backend._settings import Settings
+
+# What falls due when time moves happens in this order among events due at the same
+# moment (issue 4): deletions, automatic rotations, material expiry, replicas ready.
+DELETION, ROTATION, EXPIRY, REPLICA = range(4)
+# An event's action, given the time it was scheduled for. It checks that it still
+# applies (a cancelled deletion, a rotation disabled since) and does nothing if not.
+Action = Callable[[float], None]
 
 
 class Alias:
@@ -70,7 +79,8 @@ class Account:
 class Backend:
     """All simulated accounts of one activation, with its clock and journal."""
 
-    def __init__(self, *, journal: bool = True) -> None:
+    def __init__(self, *, journal: bool = True, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
         self.accounts: dict[str, Account] = {}
         self.clock = Clock(on_change=self._time_moved)
         self.journal = Journal(journal)
@@ -85,8 +95,8 @@ class Backend:
         self._seq = itertools.count(1)
         # Every grant token issued -> its grant (which may since have been retired).
         self.grant_tokens: dict[str, Grant] = {}
-        # (deletion date, seq, key) of keys pending deletion, earliest first.
-        self._deletions: list[tuple[float, int, Key]] = []
+        # (when, order, seq, action) of everything scheduled, earliest first.
+        self._events: list[tuple[float, int, int, Action]] = []
 
     def account(self, account_id: str) -> Account:
         account = self.accounts.get(account_id)
@@ -106,9 +116,12 @@ class Backend:
         key_spec: str = "SYMMETRIC_DEFAULT",
         origin: str = "AWS_KMS",
         policy: str | None = None,
+        key_id: str | None = None,
+        ring: Ring | None = None,
+        key_manager: str = "CUSTOMER",
     ) -> Key:
         key = Key(
-            key_id=str(uuid.uuid4()),
+            key_id=key_id or str(uuid.uuid4()),
             account_id=region.account_id,
             region=region.name,
             seq=next(self._seq),
@@ -118,8 +131,14 @@ class Backend:
             key_spec=key_spec,
             origin=origin,
             policy=policy,
+            ring=ring,
+            key_manager=key_manager,
         )
-        if key.key_spec == "SYMMETRIC_DEFAULT" and key.origin == "AWS_KMS":
+        if origin == "EXTERNAL":
+            key.state = KeyState.PENDING_IMPORT
+        elif ring is None and key_spec == "SYMMETRIC_DEFAULT":
+            # Asymmetric and HMAC material is made when first needed (issue 5); a
+            # symmetric version costs only its id.
             self.add_material(key)
         region.keys[key.key_id] = key
         return key
@@ -127,32 +146,58 @@ class Backend:
     def next_seq(self) -> int:
         return next(self._seq)
 
-    def add_material(self, key: Key) -> KeyMaterial:
-        material = KeyMaterial(key, os.urandom(32))
-        key.materials.append(material)
-        self.materials[material.material_id] = material
+    def add_material(
+        self,
+        key: Key,
+        *,
+        rotation_type: str | None = None,
+        rotation_date: float | None = None,
+    ) -> KeyMaterial:
+        """A new generated version, made current (a key's first, or a rotation)."""
+        material = KeyMaterial(
+            key, os.urandom(32), rotation_type=rotation_type, rotation_date=rotation_date
+        )
+        self.index_material(material)
+        key.ring.current = material
         return material
+
+    def index_material(self, material: KeyMaterial) -> None:
+        """Record a version in its key's ring and make its blobs recognisable."""
+        material.key.ring.versions.append(material)
+        self.materials[material.material_id] = material
+
+    # -- time ------------------------------------------------------------------------
+
+    def schedule(self, when: float, order: int, action: Action) -> None:
+        heapq.heappush(self._events, (when, order, next(self._seq), action))
 
     def _time_moved(self, now: float) -> None:
         with self.lock:
             self.expire(now)
 
     def schedule_deletion(self, key: Key) -> None:
-        assert key.deletion_date is not None
-        heapq.heappush(self._deletions, (key.deletion_date, key.seq, key))
+        when = key.deletion_date
+        assert when is not None
+
+        def delete(scheduled: float) -> None:
+            # A cancelled or rescheduled deletion leaves this entry stale.
+            if key.state is KeyState.PENDING_DELETION and key.deletion_date == scheduled:
+                self.delete_key(key)
+
+        self.schedule(when, DELETION, delete)
 
     def expire(self, now: float) -> None:
-        """Delete every key whose waiting period has ended by ``now``.
+        """Run everything that has fallen due by ``now``, in time order.
 
-        Called before each request, so a key is gone exactly when its DeletionDate
-        passes, whatever moves the clock (time-machine, freezegun). A cancelled or
-        rescheduled deletion leaves a stale entry, recognised by its date.
+        Called before each request and whenever the test moves the clock, so a key is
+        gone exactly when its DeletionDate passes, whatever moves the clock
+        (time-machine, freezegun). An action may schedule more (the next rotation);
+        those run too if they are due.
         """
-        deletions = self._deletions
-        while deletions and deletions[0][0] <= now:
-            when, _, key = heapq.heappop(deletions)
-            if key.state is KeyState.PENDING_DELETION and key.deletion_date == when:
-                self.delete_key(key)
+        events = self._events
+        while events and events[0][0] <= now:
+            when, _, _, action = heapq.heappop(events)
+            action(when)
 
     def delete_key(self, key: Key) -> None:
         """Remove a key with its aliases. Its material stays indexed so that its
@@ -162,3 +207,5 @@ class Backend:
         for alias in region.aliases_of(key.key_id):
             del region.aliases[alias.name]
         key.grants = None
+        if key.mr is not None:
+            key.mr.members.pop(key.region, None)

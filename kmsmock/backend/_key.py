@@ -1,4 +1,4 @@
-"""KMS keys and their key material."""
+"""KMS keys, their key-material versions, and what multi-Region keys share."""
 
 from __future__ import annotations
 
@@ -18,29 +18,130 @@ if TYPE_CHECKING:
 class KeyMaterial:
     """One version of a key's material.
 
-    The secret is derived, not stored: HMAC of the backend's master secret and the
-    material id. That keeps a key at a few hundred bytes until it is used, and makes
-    the lazy derivation race-free (two threads derive the same bytes). The cipher
-    built from it is kept once the material is first used.
+    Generated material is derived, not stored: HMAC of the backend's master secret and
+    the material id. That keeps a key at a few hundred bytes until it is used, and
+    makes the lazy derivation race-free (two threads derive the same bytes). Imported
+    material keeps the bytes the user imported in ``secret``; deleting or expiring it
+    sets ``secret`` to None and the version stays listed, unusable until re-imported.
     """
 
-    __slots__ = ("_cipher", "key", "material_id")
+    __slots__ = (
+        "_cipher",
+        "description",
+        "expiration_model",
+        "external",
+        "key",
+        "material_id",
+        "rotation_date",
+        "rotation_type",
+        "secret",
+        "valid_to",
+    )
 
-    def __init__(self, key: Key, material_id: bytes) -> None:
+    def __init__(
+        self,
+        key: Key,
+        material_id: bytes,
+        *,
+        secret: bytes | None = None,
+        external: bool = False,
+        rotation_date: float | None = None,
+        rotation_type: str | None = None,
+    ) -> None:
         self.key = key
         self.material_id = material_id
         self._cipher: AESGCM | None = None
+        self.external = external
+        self.secret = secret
+        # When and how this version became current; None for a key's first material.
+        self.rotation_date = rotation_date
+        self.rotation_type = rotation_type
+        # Imported material only: ExpirationModel, ValidTo, KeyMaterialDescription.
+        self.expiration_model: str | None = None
+        self.valid_to: float | None = None
+        self.description: str | None = None
 
     @property
     def material_id_hex(self) -> str:
         return self.material_id.hex()
 
+    @property
+    def usable(self) -> bool:
+        """Generated material always is; imported material while it is imported."""
+        return not self.external or self.secret is not None
+
     def cipher(self, master: bytes) -> AESGCM:
         cipher = self._cipher
         if cipher is None:
-            cipher = AESGCM(hmac.new(master, self.material_id, hashlib.sha256).digest())
+            secret = self.secret
+            if secret is None:
+                secret = hmac.new(master, self.material_id, hashlib.sha256).digest()
+            cipher = AESGCM(secret)
             self._cipher = cipher
         return cipher
+
+    def forget(self) -> None:
+        """Drop imported bytes (DeleteImportedKeyMaterial, expiry)."""
+        self.secret = None
+        self._cipher = None
+
+
+class Rotation:
+    """Automatic and on-demand rotation state, created on first use."""
+
+    __slots__ = ("next_date", "on_demand_count", "on_demand_started", "period_days")
+
+    def __init__(self) -> None:
+        # Automatic rotation: the period, or None while it is disabled.
+        self.period_days: int | None = None
+        self.next_date: float | None = None
+        self.on_demand_count = 0
+        # Set while an on-demand rotation is in progress.
+        self.on_demand_started: float | None = None
+
+
+class Ring:
+    """Every material version of a key, which is current, and its rotation state.
+
+    The members of a multi-Region key share one ring: material and rotation are shared
+    properties that follow the primary (reference section 10).
+    """
+
+    __slots__ = ("current", "pending", "rotation", "versions")
+
+    def __init__(self) -> None:
+        self.versions: list[KeyMaterial] = []
+        self.current: KeyMaterial | None = None
+        # Imported with ImportType NEW_KEY_MATERIAL, waiting for RotateKeyOnDemand.
+        self.pending: KeyMaterial | None = None
+        self.rotation: Rotation | None = None
+
+    def state_of(self, material: KeyMaterial) -> str:
+        """KeyMaterialState as ListKeyRotations reports it."""
+        if material is self.current:
+            return "CURRENT"
+        if material is self.pending:
+            return "PENDING_ROTATION"
+        return "NON_CURRENT"
+
+
+class MultiRegion:
+    """The set of related multi-Region keys: one per region, one of them primary."""
+
+    __slots__ = ("members", "primary_region")
+
+    def __init__(self, primary: Key) -> None:
+        self.primary_region = primary.region
+        # Region -> member, in replication order (the primary first).
+        self.members: dict[str, Key] = {primary.region: primary}
+
+    @property
+    def primary(self) -> Key:
+        return self.members[self.primary_region]
+
+    @property
+    def replicas(self) -> list[Key]:
+        return [k for r, k in self.members.items() if r != self.primary_region]
 
 
 class Key:
@@ -49,6 +150,7 @@ class Key:
     __slots__ = (
         "account_id",
         "creation_date",
+        "custom_key_store_id",
         "deletion_date",
         "description",
         "grants",
@@ -56,15 +158,17 @@ class Key:
         "key_manager",
         "key_spec",
         "key_usage",
-        "materials",
-        "multi_region",
+        "last_used",
+        "mr",
         "origin",
         "pending_window_days",
         "policy",
         "region",
+        "ring",
         "seq",
         "state",
         "tags",
+        "xks_key_id",
     )
 
     def __init__(
@@ -81,6 +185,7 @@ class Key:
         origin: str = "AWS_KMS",
         key_manager: str = "CUSTOMER",
         policy: str | None = None,
+        ring: Ring | None = None,
     ) -> None:
         self.key_id = key_id
         self.account_id = account_id
@@ -98,8 +203,13 @@ class Key:
         self.deletion_date: float | None = None
         self.pending_window_days: int | None = None
         self.tags: dict[str, str] | None = None
-        self.materials: list[KeyMaterial] = []
-        self.multi_region = False
+        self.ring = ring if ring is not None else Ring()
+        # The multi-Region set this key belongs to; None for single-Region keys.
+        self.mr: MultiRegion | None = None
+        self.custom_key_store_id: str | None = None
+        self.xks_key_id: str | None = None
+        # (time, operation) of the last successful cryptographic use, for GetKeyLastUsage.
+        self.last_used: tuple[float, str] | None = None
         # Grant id -> grant; None until the key's first grant.
         self.grants: dict[str, Grant] | None = None
 
@@ -112,8 +222,20 @@ class Key:
         return self.state is KeyState.ENABLED
 
     @property
+    def multi_region(self) -> bool:
+        return self.mr is not None
+
+    @property
+    def materials(self) -> list[KeyMaterial]:
+        return self.ring.versions
+
+    @property
     def current_material(self) -> KeyMaterial:
-        return self.materials[-1]
+        current = self.ring.current
+        if current is None:
+            # Key states keep a key without material out of every cryptographic path.
+            raise LookupError(f"kmsmock: {self.arn} has no current key material")
+        return current
 
     def __repr__(self) -> str:
         return f"<Key {self.arn} {self.state.value}>"

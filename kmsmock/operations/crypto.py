@@ -55,18 +55,22 @@ def _seal(req: Request, key: Key, plaintext: bytes, context: Mapping[str, str] |
     return seal(cipher, material.material_id, plaintext, context_aad(context))
 
 
-def _material(req: Request, header: bytes) -> KeyMaterial:
-    """The key material a blob header names, reachable from the caller, or AWS's error."""
+def _material(req: Request, header: bytes) -> tuple[KeyMaterial, Key]:
+    """The key material a blob header names and the key that holds it in the caller's
+    region, or AWS's error.
+
+    Related multi-Region keys share their id and their material, so a blob made in one
+    region is opened by the member in the caller's region (reference section 10);
+    every other key id exists in one region only.
+    """
     material = req.backend.materials.get(header)
     if material is None:
         raise InvalidCiphertextException("")
-    key = material.key
-    if (
-        key.region != req.region_name
-        or req.backend.region(key.account_id, key.region).keys.get(key.key_id) is not key
-    ):
+    owner = material.key
+    key = req.backend.region(owner.account_id, req.region_name).keys.get(owner.key_id)
+    if key is None or (key is not owner and key.ring is not owner.ring):
         raise AccessDeniedException(_UNREACHABLE)
-    return material
+    return material, key
 
 
 def _open(
@@ -85,7 +89,7 @@ def _source(
     algorithm: str | None,
     action: str,
     destination: Key | None = None,
-) -> tuple[KeyMaterial, str]:
+) -> tuple[KeyMaterial, Key, str]:
     """Resolve and check the key a ciphertext was made under (Decrypt, ReEncrypt source)."""
     if blob is None:
         raise ValidationException("CiphertextBlob is required.")
@@ -94,8 +98,7 @@ def _source(
     except CorruptCiphertext as error:
         raise InvalidCiphertextException("") from error
     named = req.resolve(key_id) if key_id is not None else None
-    material = _material(req, header)
-    key = material.key
+    material, key = _material(req, header)
     if named is not None and named is not key:
         raise IncorrectKeyException(_INCORRECT_KEY)
     same_key = key is destination if action == "ReEncryptFrom" else None
@@ -103,7 +106,7 @@ def _source(
     algorithm = algorithm or _SYMMETRIC
     if algorithm != _SYMMETRIC:
         raise IncorrectKeyException(_INCORRECT_KEY)
-    return material, algorithm
+    return material, key, algorithm
 
 
 def _dry_run_ignoring_ciphertext(
@@ -150,14 +153,16 @@ def decrypt(
             raise ValidationException("KeyId is required when IGNORE_CIPHERTEXT is set.")
         _encryption_key(req.key(key_id), encryption_algorithm, "Decrypt")
         req.dry_run(dry_run)
-    material, algorithm = _source(req, ciphertext_blob, key_id, encryption_algorithm, "Decrypt")
+    material, key, algorithm = _source(
+        req, ciphertext_blob, key_id, encryption_algorithm, "Decrypt"
+    )
     assert ciphertext_blob is not None
     # Without IGNORE_CIPHERTEXT a dry run opens the ciphertext too: that is the check the
     # modifier exists to skip.
     plaintext = _open(req, material, ciphertext_blob, encryption_context)
     req.dry_run(dry_run)
     return {
-        "KeyId": material.key.arn,
+        "KeyId": key.arn,
         "Plaintext": plaintext,
         "EncryptionAlgorithm": algorithm,
         "KeyMaterialId": material.material_id_hex,
@@ -198,17 +203,17 @@ def re_encrypt(
         destination = _destination(req, destination_key_id, target, source)
         _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
         req.dry_run(dry_run)
-    material, source_algorithm = _source(
+    material, source, source_algorithm = _source(
         req, ciphertext_blob, source_key_id, source_encryption_algorithm, "ReEncryptFrom", target
     )
     assert ciphertext_blob is not None
-    destination = _destination(req, destination_key_id, target, material.key)
+    destination = _destination(req, destination_key_id, target, source)
     algorithm = _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
     plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
     req.dry_run(dry_run)
     return {
         "CiphertextBlob": _seal(req, destination, plaintext, destination_encryption_context),
-        "SourceKeyId": material.key.arn,
+        "SourceKeyId": source.arn,
         "KeyId": destination.arn,
         "SourceEncryptionAlgorithm": source_algorithm,
         "DestinationEncryptionAlgorithm": algorithm,

@@ -10,7 +10,7 @@ from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._arn import key_arn
-from kmsmock.backend._key import Key
+from kmsmock.backend._key import Key, MultiRegion
 from kmsmock.backend._keystate import KeyState
 from kmsmock.errors import ValidationException
 from kmsmock.operations._metadata import key_metadata
@@ -81,32 +81,45 @@ def create_key(
         raise NotYetImplemented(f"CreateKey with KeySpec {spec}")
     if key_usage not in _USAGES[spec]:
         raise ValidationException(f"KeyUsage {key_usage} is not compatible with KeySpec {spec}")
-    if spec != "SYMMETRIC_DEFAULT":
-        raise NotYetImplemented(f"CreateKey with KeySpec {spec}")
-    if origin not in (None, "AWS_KMS"):
-        raise NotYetImplemented(f"CreateKey with Origin {origin}")
-    if custom_key_store_id is not None or xks_key_id is not None:
+    if spec == "SM2":
+        # SM2 exists only in the China regions; that rule comes with issue 5.
+        raise NotYetImplemented("CreateKey with KeySpec SM2")
+    origin = origin or "AWS_KMS"
+    if origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE") or custom_key_store_id is not None:
         raise NotYetImplemented("custom key stores")
-    if multi_region:
-        raise NotYetImplemented("multi-Region keys")
+    if xks_key_id is not None:
+        raise NotYetImplemented("custom key stores")
     key_tags = merged_tags(None, tags) if tags else None
+    # A multi-Region key's id names it in every region it is replicated to.
+    new_id = f"mrk-{uuid.uuid4().hex}" if multi_region else str(uuid.uuid4())
     stored = None
     if policy is not None:
         # Checked against the key about to exist: its account, region and attributes.
         provisional = Key(
-            key_id=str(uuid.uuid4()),
+            key_id=new_id,
             account_id=req.account_id,
             region=req.region_name,
             seq=0,
             creation_date=req.now,
             key_usage=key_usage,
             key_spec=spec,
+            origin=origin,
         )
+        if multi_region:
+            provisional.mr = MultiRegion(provisional)
         provisional.tags = key_tags
         stored = checked_policy(req, policy, provisional, bypass_policy_lockout_safety_check)
     key = req.backend.create_key(
-        req.region, description=description or "", key_usage=key_usage, policy=stored
+        req.region,
+        description=description or "",
+        key_usage=key_usage,
+        key_spec=spec,
+        origin=origin,
+        policy=stored,
+        key_id=new_id,
     )
+    if multi_region:
+        key.mr = MultiRegion(key)
     key.tags = key_tags
     return {"KeyMetadata": key_metadata(key)}
 
