@@ -68,7 +68,7 @@ def _material(req: Request, header: bytes) -> tuple[KeyMaterial, Key]:
         raise InvalidCiphertextException("")
     owner = material.key
     key = req.backend.region(owner.account_id, req.region_name).keys.get(owner.key_id)
-    if key is None or (key is not owner and key.ring is not owner.ring):
+    if key is None or (key is not owner and (key.mr is None or key.mr is not owner.mr)):
         raise AccessDeniedException(_UNREACHABLE)
     return material, key
 

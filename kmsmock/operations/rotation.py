@@ -1,0 +1,3 @@
+"""Key rotation: automatic, on demand, and its listing."""
+
+from __future__ import annotations
