@@ -16,6 +16,12 @@ The story:
    old key is disabled.
 3. A kept copy of an old blob no longer decrypts (``DisabledException``), while every
    re-encrypted blob decrypts and every record still decrypts to its original text.
+4. Time passes on kmsmock's simulated clock. The new key is rotated on demand: new
+   data keys use the new key material, earlier ones still decrypt. GetKeyLastUsage
+   shows the old key's last use was the migration, so the operator schedules its
+   deletion with the shortest window (7 days). A week later the old key is gone, the
+   kept old blob can never be decrypted again, and every record still decrypts: nothing
+   depended on the old key.
 
 Run it with ``python examples/key_rotation.py``; it exits 0 when every check holds.
 """
@@ -24,10 +30,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import kmsmock
@@ -60,6 +68,7 @@ ADMIN_ACTIONS = [
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
 ]
 
 
@@ -128,11 +137,22 @@ def encrypt_records(client: KMSClient, records: list[str]) -> list[StoredRecord]
     return stored
 
 
-def decrypt_record(client: KMSClient, record: StoredRecord) -> tuple[str, str]:
-    """The ARN of the KMS key that decrypted the data key, and the record's text."""
+def decrypt_record(client: KMSClient, record: StoredRecord) -> tuple[str, str, str]:
+    """The ARN of the KMS key that decrypted the data key, the key material it used, and
+    the record's text."""
     data_key = client.decrypt(CiphertextBlob=record.encrypted_data_key, EncryptionContext=CONTEXT)
     aead = AESGCM(data_key["Plaintext"])
-    return data_key["KeyId"], aead.decrypt(record.nonce, record.ciphertext, None).decode()
+    text = aead.decrypt(record.nonce, record.ciphertext, None).decode()
+    return data_key["KeyId"], data_key["KeyMaterialId"], text
+
+
+def error_code(call: Callable[[], object]) -> str:
+    """The KMS error code a call fails with (the scenario fails if it succeeds)."""
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"]
+    raise SystemExit("CHECK FAILED: a call that must fail succeeded")
 
 
 def main() -> int:
@@ -210,10 +230,43 @@ def main() -> int:
         else:
             raise SystemExit("CHECK FAILED: an old blob decrypted under the disabled key")
         for record, original in zip(stored, RECORDS, strict=True):
-            key_arn, text = decrypt_record(app, record)
+            key_arn, _, text = decrypt_record(app, record)
             check(key_arn == new_arn, f"a re-encrypted blob decrypted under {key_arn}")
             check(text == original, f"record decrypted to {text!r}, expected {original!r}")
             log(f"decrypted: {text}")
+
+        print("4. Time passes")
+        first_material = operator.describe_key(KeyId=new_arn)["KeyMetadata"]["CurrentKeyMaterialId"]
+        kms.clock.advance(days=30)
+        operator.rotate_key_on_demand(KeyId=new_arn)
+        kms.clock.advance(minutes=1)
+        second_material = operator.describe_key(KeyId=new_arn)["KeyMetadata"][
+            "CurrentKeyMaterialId"
+        ]
+        check(second_material != first_material, "on-demand rotation kept the key material")
+        log(f"a month later, rotated the new key on demand: material {second_material[:12]}...")
+        stored += encrypt_records(app, ["dave: opened account, balance 10.00"])
+        materials = [decrypt_record(app, record)[1] for record in stored]
+        check(materials[:-1] == [first_material] * 3, "an earlier data key changed material")
+        check(materials[-1] == second_material, "a new data key used the old material")
+        log("new data keys use the new material; the earlier ones still decrypt")
+
+        usage = operator.get_key_last_usage(KeyId=old_arn).get("KeyLastUsage", {})
+        check(usage.get("Operation") == "ReEncrypt", f"the old key's last use was {usage}")
+        log(f"the old key was last used by {usage['Operation']} at {usage['Timestamp']}")
+        deletion = operator.schedule_key_deletion(KeyId=old_arn, PendingWindowInDays=7)
+        log(f"scheduled the old key's deletion for {deletion['DeletionDate']}")
+        kms.clock.advance(days=7, seconds=1)
+        code = error_code(lambda: operator.describe_key(KeyId=old_arn))
+        check(code == "NotFoundException", f"DescribeKey of the deleted key gave {code}")
+        code = error_code(
+            lambda: app.decrypt(CiphertextBlob=kept_old_blob, EncryptionContext=CONTEXT)
+        )
+        check(code == "AccessDeniedException", f"the kept old blob gave {code}")
+        log(f"a week later the old key is gone; the kept old blob is unrecoverable ({code})")
+        texts = [decrypt_record(app, record)[2] for record in stored]
+        check(texts[: len(RECORDS)] == RECORDS, "a record was lost with the old key")
+        log(f"all {len(texts)} records still decrypt: nothing depended on the old key")
 
     print("OK: rotation complete; every record readable under the new key")
     return 0

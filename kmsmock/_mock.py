@@ -30,6 +30,7 @@ from kmsmock.backend._backend import Account, Backend, Region
 from kmsmock.backend._clock import Clock
 from kmsmock.backend._journal import Call
 from kmsmock.backend._key import Key
+from kmsmock.backend._key_stores import KeyStore
 from kmsmock.backend._settings import Settings
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -299,6 +300,17 @@ class MockKMS:
             _, _, _, region, account, resource = key_id.split(":", 5)
             key_id = resource.split("/", 1)[1]
         return self.region_state(region, account).keys[key_id]
+
+    def custom_key_store(
+        self, store_id: str, region: str | None = None, account: str | None = None
+    ) -> KeyStore:
+        """The custom key store with this id; KeyError if there is none.
+
+        Its ``connect_seconds`` (how long ConnectCustomKeyStore stays CONNECTING, default
+        0) and ``fail_connections(code)`` (connections end FAILED with that
+        ConnectionErrorCode) simulate the cluster or proxy behind it.
+        """
+        return self.region_state(region, account).key_stores[store_id]
 
     @property
     def calls(self) -> list[Call]:

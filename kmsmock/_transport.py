@@ -44,9 +44,9 @@ def _request_id() -> str:
     return f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFFFFFF:012x}"
 
 
-def _response(status: int, body: bytes) -> Response:
+def _response(status: int, body: bytes, request_id: str) -> Response:
     headers = {
-        "x-amzn-RequestId": _request_id(),
+        "x-amzn-RequestId": request_id,
         "Content-Type": "application/x-amz-json-1.1",
         "Content-Length": str(len(body)),
     }
@@ -66,6 +66,8 @@ def handle(
     principal: Principal = identities.default
     region = ""
     error_code: str | None = None
+    # Made before dispatch: GetKeyLastUsage reports the request id of a key's last use.
+    request_id = _request_id()
     try:
         operation = lookup(name)
         if operation is None:
@@ -83,12 +85,12 @@ def handle(
             tokens = arguments.get("grant_tokens")
             if tokens:
                 check_grant_tokens(backend, tokens)
-            request = Request(backend, principal, region, name, arguments, identities)
+            request = Request(backend, principal, region, name, arguments, identities, request_id)
             result = operation.handler(request, **arguments)
-        return _response(200, operation.codec.encode(result))
+        return _response(200, operation.codec.encode(result), request_id)
     except KMSError as error:
         error_code = error.code
-        return _response(error.status, encode_error(error))
+        return _response(error.status, encode_error(error), request_id)
     except Exception as error:
         # A gap or a bug: recorded under its Python name, never as a KMS answer.
         error_code = f"python:{type(error).__name__}"

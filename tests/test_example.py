@@ -32,6 +32,11 @@ def test_example_main_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
         "perform: kms:ReEncryptFrom on resource: arn:aws:kms:us-east-1:123456789012:key/"
     ) in output
     assert "because no resource-based policy allows the kms:ReEncryptFrom action)" in output
+    # The time steps: rotation on demand, the old key's last use, deletion a week later.
+    assert "rotated the new key on demand" in output
+    assert "the old key was last used by ReEncrypt" in output
+    assert "the kept old blob is unrecoverable (AccessDeniedException)" in output
+    assert "all 4 records still decrypt: nothing depended on the old key" in output
     assert "OK: rotation complete" in output
 
 

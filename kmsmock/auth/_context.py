@@ -204,6 +204,18 @@ def _key_attribute(
     return value
 
 
+def _multi_region_key_type(ctx: RequestContext) -> Values:
+    """PRIMARY or REPLICA for a multi-Region key (CreateKey: its request); else absent."""
+    key = ctx.key
+    if key is not None:
+        if key.mr is None:
+            return None
+        return ["PRIMARY" if key.mr.primary_region == key.region else "REPLICA"]
+    if ctx.req.operation == "CreateKey" and ctx.req.args.get("multi_region"):
+        return ["PRIMARY"]
+    return None
+
+
 def _pending_window(ctx: RequestContext) -> Values:
     if ctx.req.operation != "ScheduleKeyDeletion":
         return None
@@ -241,6 +253,7 @@ _SIMPLE: dict[str, Callable[[RequestContext], Values]] = {
     "kms:keyusage": _key_attribute("key_usage", "key_usage", "ENCRYPT_DECRYPT"),
     "kms:keyorigin": _key_attribute("origin", "origin", "AWS_KMS"),
     "kms:multiregion": _key_attribute("multi_region", "multi_region", "false"),
+    "kms:multiregionkeytype": _multi_region_key_type,
     "kms:schedulekeydeletionpendingwindowindays": _pending_window,
     "aws:principalarn": lambda ctx: [ctx.req.principal.principal_arn],
     "aws:principalaccount": lambda ctx: [ctx.req.principal.account_id],

@@ -8,6 +8,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kmsmock.backend._arn import alias_arn
 from kmsmock.backend._clock import Clock
@@ -16,6 +17,9 @@ from kmsmock.backend._journal import Journal
 from kmsmock.backend._key import Key, KeyMaterial, Ring
 from kmsmock.backend._keystate import KeyState
 from kmsmock.backend._settings import Settings
+
+if TYPE_CHECKING:
+    from kmsmock.backend._key_stores import KeyStore
 
 # What falls due when time moves happens in this order among events due at the same
 # moment (issue 4): deletions, automatic rotations, material expiry, replicas ready.
@@ -40,7 +44,7 @@ class Alias:
 class Region:
     """Keys and aliases of one account in one region."""
 
-    __slots__ = ("account_id", "aliases", "keys", "name")
+    __slots__ = ("account_id", "aliases", "key_stores", "keys", "name")
 
     def __init__(self, account_id: str, name: str) -> None:
         self.account_id = account_id
@@ -48,6 +52,7 @@ class Region:
         # Dicts keep insertion order, which is the listing order.
         self.keys: dict[str, Key] = {}
         self.aliases: dict[str, Alias] = {}
+        self.key_stores: dict[str, KeyStore] = {}
 
     def alias_arn(self, alias_name: str) -> str:
         return alias_arn(self.name, self.account_id, alias_name)
@@ -207,5 +212,20 @@ class Backend:
         for alias in region.aliases_of(key.key_id):
             del region.aliases[alias.name]
         key.grants = None
-        if key.mr is not None:
-            key.mr.members.pop(key.region, None)
+        mr = key.mr
+        if mr is not None:
+            mr.members.pop(key.region, None)
+            primary = mr.members.get(mr.primary_region)
+            if (
+                primary is not None
+                and primary.state is KeyState.PENDING_REPLICA_DELETION
+                and len(mr.members) == 1
+            ):
+                # The last replica is gone: the primary's own window starts now, at
+                # the moment this replica's deletion fell due.
+                days = primary.pending_window_days
+                assert days is not None
+                start = key.deletion_date if key.deletion_date is not None else self.clock.now()
+                primary.state = KeyState.PENDING_DELETION
+                primary.deletion_date = start + days * 86400.0
+                self.schedule_deletion(primary)

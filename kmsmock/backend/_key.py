@@ -13,6 +13,7 @@ from kmsmock.backend._keystate import KeyState
 
 if TYPE_CHECKING:
     from kmsmock.backend._grants import Grant
+    from kmsmock.backend._key_stores import KeyStore
 
 
 class KeyMaterial:
@@ -75,6 +76,9 @@ class KeyMaterial:
         if cipher is None:
             secret = self.secret
             if secret is None:
+                if self.external:
+                    # Key states keep deleted imported material out of every crypto path.
+                    raise LookupError(f"kmsmock: material {self.material_id_hex} is not imported")
                 secret = hmac.new(master, self.material_id, hashlib.sha256).digest()
             cipher = AESGCM(secret)
             self._cipher = cipher
@@ -116,6 +120,14 @@ class Ring:
         self.pending: KeyMaterial | None = None
         self.rotation: Rotation | None = None
 
+    def all_imported(self) -> bool:
+        """Whether a key of imported material has all of it: a current version, and
+        every version but one pending rotation imported (developer guide,
+        importing-keys-delete-key-material)."""
+        return self.current is not None and all(
+            version.secret is not None for version in self.versions if version is not self.pending
+        )
+
     def state_of(self, material: KeyMaterial) -> str:
         """KeyMaterialState as ListKeyRotations reports it."""
         if material is self.current:
@@ -150,13 +162,13 @@ class Key:
     __slots__ = (
         "account_id",
         "creation_date",
-        "custom_key_store_id",
         "deletion_date",
         "description",
         "grants",
         "key_id",
         "key_manager",
         "key_spec",
+        "key_store",
         "key_usage",
         "last_used",
         "mr",
@@ -206,10 +218,11 @@ class Key:
         self.ring = ring if ring is not None else Ring()
         # The multi-Region set this key belongs to; None for single-Region keys.
         self.mr: MultiRegion | None = None
-        self.custom_key_store_id: str | None = None
+        # The custom key store holding the key; None for keys in KMS's own store.
+        self.key_store: KeyStore | None = None
         self.xks_key_id: str | None = None
-        # (time, operation) of the last successful cryptographic use, for GetKeyLastUsage.
-        self.last_used: tuple[float, str] | None = None
+        # (time, operation, request id) of the last successful cryptographic use.
+        self.last_used: tuple[float, str, str] | None = None
         # Grant id -> grant; None until the key's first grant.
         self.grants: dict[str, Grant] | None = None
 
@@ -220,6 +233,11 @@ class Key:
     @property
     def enabled(self) -> bool:
         return self.state is KeyState.ENABLED
+
+    @property
+    def custom_key_store_id(self) -> str | None:
+        store = self.key_store
+        return None if store is None else store.store_id
 
     @property
     def multi_region(self) -> bool:

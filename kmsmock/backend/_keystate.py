@@ -49,15 +49,24 @@ ALLOWED: dict[str, frozenset[KeyState]] = {
     "DeleteImportedKeyMaterial": _but(S.CREATING, S.UPDATING),
     "DescribeKey": _ALL,
     "DisableKey": _only(S.ENABLED, S.DISABLED, S.UNAVAILABLE),
-    "DisableKeyRotation": _only(S.ENABLED, S.UPDATING),
+    # PendingImport and Unavailable keys are refused by the key-type check that follows:
+    # UnsupportedOperationException for EXTERNAL and custom-store keys (footnotes 6, 7).
+    "DisableKeyRotation": _only(S.ENABLED, S.UPDATING, S.PENDING_IMPORT, S.UNAVAILABLE),
     "EnableKey": _only(S.ENABLED, S.DISABLED, S.UNAVAILABLE),
-    "EnableKeyRotation": _only(S.ENABLED, S.UPDATING),
+    "EnableKeyRotation": _only(S.ENABLED, S.UPDATING, S.PENDING_IMPORT, S.UNAVAILABLE),
+    # Not in the reference table; every state, like DescribeKey (its model lists no
+    # KMSInvalidStateException).
+    "GetKeyLastUsage": _ALL,
     "GetKeyPolicy": _ALL,
-    "GetKeyRotationStatus": _but(S.PENDING_IMPORT, S.UNAVAILABLE),
+    # Every state; the key-type check refuses PendingImport and Unavailable (footnotes 6, 7).
+    "GetKeyRotationStatus": _ALL,
     "GetParametersForImport": _only(S.ENABLED, S.DISABLED, S.PENDING_IMPORT),
     "ImportKeyMaterial": _only(S.ENABLED, S.DISABLED, S.PENDING_IMPORT, S.UPDATING),
     "ListGrants": _ALL,
     "ListKeyPolicies": _ALL,
+    # Not in the reference table; like GetKeyRotationStatus, and an imported key whose
+    # material was deleted (PendingImport) still lists its versions.
+    "ListKeyRotations": _ALL,
     "ListResourceTags": _ALL,
     "PutKeyPolicy": _ALL,
     "ReplicateKey": _only(S.ENABLED),

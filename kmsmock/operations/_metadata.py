@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmsmock.backend._key import Key
+from kmsmock.backend._key_stores import metadata_fields
 from kmsmock.backend._keystate import KeyState
 
 _RSA_SIGNING = [
@@ -76,15 +77,18 @@ def key_metadata(key: Key) -> dict[str, Any]:
     metadata[field] = list(names)
     ring = key.ring
     if key.origin == "EXTERNAL":
-        imported = [m for m in ring.versions if m.secret is not None]
         current = ring.current
         if current is not None and current.secret is not None:
             metadata["ExpirationModel"] = current.expiration_model
-        expiries = [m.valid_to for m in imported if m.valid_to is not None]
-        if expiries:
-            metadata["ValidTo"] = min(expiries)
+            # Only with KEY_MATERIAL_EXPIRES (model docs): the earliest expiry of the
+            # imported versions.
+            expiries = [m.valid_to for m in ring.versions if m.secret and m.valid_to]
+            if current.expiration_model == "KEY_MATERIAL_EXPIRES" and expiries:
+                metadata["ValidTo"] = min(expiries)
     if key.custom_key_store_id is not None:
         metadata["CustomKeyStoreId"] = key.custom_key_store_id
+        # CloudHsmClusterId or XksKeyConfiguration.
+        metadata.update(metadata_fields(key))
     mr = key.mr
     if mr is not None:
         primary = mr.primary
@@ -94,10 +98,13 @@ def key_metadata(key: Key) -> dict[str, Any]:
             "ReplicaKeys": [_member(replica) for replica in mr.replicas],
         }
     # Symmetric encryption keys only; a replica shows it once it has finished creating.
+    # Not for custom-store keys: "present for symmetric encryption keys with AWS_KMS or
+    # EXTERNAL origin" (the model's CurrentKeyMaterialId documentation).
     if (
         key.key_spec == "SYMMETRIC_DEFAULT"
         and ring.current is not None
         and key.state is not KeyState.CREATING
+        and key.custom_key_store_id is None
     ):
         metadata["CurrentKeyMaterialId"] = ring.current.material_id_hex
     return metadata

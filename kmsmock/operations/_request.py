@@ -15,6 +15,7 @@ from kmsmock.backend._arn import is_key_id, key_arn, parse_arn
 from kmsmock.backend._backend import Backend, Region
 from kmsmock.backend._key import Key
 from kmsmock.backend._keystate import check_state
+from kmsmock.backend._managed import aws_managed_key
 from kmsmock.errors import DryRunOperationException, NotFoundException
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class Request:
         "principal",
         "region",
         "region_name",
+        "request_id",
     )
     principal: Principal
     region_name: str
@@ -88,6 +90,7 @@ class Request:
         operation: str,
         args: Mapping[str, Any] | None = None,
         identities: IdentityRegistry | None = None,
+        request_id: str = "",
     ) -> None:
         self.backend = backend
         self.principal = principal
@@ -96,6 +99,8 @@ class Request:
         # The decoded request parameters: condition keys read them.
         self.args: Mapping[str, Any] = args if args is not None else {}
         self.identities = identities
+        # The x-amzn-RequestId of this call's response (GetKeyLastUsage's KmsRequestId).
+        self.request_id = request_id
         self.region: Region = backend.region(principal.account_id, region_name)
 
     @property
@@ -145,6 +150,9 @@ class Request:
     def _by_alias(self, region: Region, alias_name: str) -> Key:
         alias = region.aliases.get(alias_name)
         key = region.keys.get(alias.target_key_id) if alias is not None else None
+        if key is None and alias is None and region.account_id == self.account_id:
+            # AWS creates a service's AWS managed key (alias/aws/<service>) on first use.
+            key = aws_managed_key(self.backend, region, alias_name)
         if key is None:
             raise NotFoundException(f"Alias {region.alias_arn(alias_name)} is not found.")
         return key

@@ -21,6 +21,8 @@ from kmsmock.errors import (
     ValidationException,
 )
 from kmsmock.operations._request import Request
+from kmsmock.operations.key_stores import check_random_source
+from kmsmock.operations.usage import record_use
 
 _SYMMETRIC = "SYMMETRIC_DEFAULT"
 _DATA_KEY_BYTES = {"AES_256": 32, "AES_128": 16}
@@ -68,8 +70,15 @@ def _material(req: Request, header: bytes) -> tuple[KeyMaterial, Key]:
         raise InvalidCiphertextException("")
     owner = material.key
     key = req.backend.region(owner.account_id, req.region_name).keys.get(owner.key_id)
-    if key is None or (key is not owner and (key.mr is None or key.mr is not owner.mr)):
+    if key is owner:
+        return material, key
+    if key is None or key.mr is None or key.mr is not owner.mr:
         raise AccessDeniedException(_UNREACHABLE)
+    if key.ring is not owner.ring:
+        # Members with imported material hold their own copy of each version.
+        local = next((v for v in key.ring.versions if v.material_id == header), None)
+        if local is not None and local.usable:
+            material = local
     return material, key
 
 
@@ -129,6 +138,7 @@ def encrypt(
     key = req.key(key_id)
     algorithm = _encryption_key(key, encryption_algorithm, "Encrypt")
     req.dry_run(dry_run)
+    record_use(req, key)
     return {
         "CiphertextBlob": _seal(req, key, plaintext, encryption_context),
         "KeyId": key.arn,
@@ -161,6 +171,7 @@ def decrypt(
     # modifier exists to skip.
     plaintext = _open(req, material, ciphertext_blob, encryption_context)
     req.dry_run(dry_run)
+    record_use(req, key)
     return {
         "KeyId": key.arn,
         "Plaintext": plaintext,
@@ -211,6 +222,7 @@ def re_encrypt(
     algorithm = _encryption_key(destination, destination_encryption_algorithm, "ReEncrypt")
     plaintext = _open(req, material, ciphertext_blob, source_encryption_context)
     req.dry_run(dry_run)
+    record_use(req, source, destination)
     return {
         "CiphertextBlob": _seal(req, destination, plaintext, destination_encryption_context),
         "SourceKeyId": source.arn,
@@ -244,6 +256,7 @@ def generate_data_key(
     size = _data_key_size(number_of_bytes, key_spec)
     _encryption_key(key, None, req.operation)
     req.dry_run(dry_run)
+    record_use(req, key)
     plaintext = os.urandom(size)
     return {
         "CiphertextBlob": _seal(req, key, plaintext, encryption_context),
@@ -284,5 +297,6 @@ def generate_random(
     if number_of_bytes is None:
         raise ValidationException("NumberOfBytes is required.")
     if custom_key_store_id is not None:
-        raise NotYetImplemented("custom key stores (GenerateRandom CustomKeyStoreId)")
+        # The bytes come from the store's CloudHSM cluster, simulated by os.urandom too.
+        check_random_source(req, custom_key_store_id)
     return {"Plaintext": os.urandom(number_of_bytes)}

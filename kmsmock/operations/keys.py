@@ -11,12 +11,15 @@ from kmsmock._gaps import NotYetImplemented
 from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._arn import key_arn
 from kmsmock.backend._key import Key, MultiRegion
+from kmsmock.backend._key_stores import hide_if_disconnected, hold
 from kmsmock.backend._keystate import KeyState
+from kmsmock.backend._rotation import resume as resume_rotation
 from kmsmock.errors import ValidationException
 from kmsmock.operations._metadata import key_metadata
 from kmsmock.operations._pagination import page, seq_position
 from kmsmock.operations._request import Request
 from kmsmock.operations._tags import merged_tags
+from kmsmock.operations.key_stores import place_key, store_for_new_key
 from kmsmock.operations.policies import checked_policy
 
 _DAY = 86400.0
@@ -85,10 +88,14 @@ def create_key(
         # SM2 exists only in the China regions; that rule comes with issue 5.
         raise NotYetImplemented("CreateKey with KeySpec SM2")
     origin = origin or "AWS_KMS"
-    if origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE") or custom_key_store_id is not None:
-        raise NotYetImplemented("custom key stores")
-    if xks_key_id is not None:
-        raise NotYetImplemented("custom key stores")
+    store = store_for_new_key(
+        req,
+        origin=origin,
+        custom_key_store_id=custom_key_store_id,
+        xks_key_id=xks_key_id,
+        key_spec=spec,
+        multi_region=multi_region,
+    )
     key_tags = merged_tags(None, tags) if tags else None
     # A multi-Region key's id names it in every region it is replicated to.
     new_id = f"mrk-{uuid.uuid4().hex}" if multi_region else str(uuid.uuid4())
@@ -121,6 +128,8 @@ def create_key(
     if multi_region:
         key.mr = MultiRegion(key)
     key.tags = key_tags
+    if store is not None:
+        place_key(key, store, xks_key_id)
     return {"KeyMetadata": key_metadata(key)}
 
 
@@ -159,6 +168,11 @@ def enable_key(req: Request, *, key_id: str) -> None:
     key = req.key(key_id)
     if key.state is KeyState.DISABLED:
         key.state = KeyState.ENABLED
+        # Automatic rotation paused while the key was disabled; catch up if it is due.
+        resume_rotation(req.backend, key, req.now)
+    elif key.state is KeyState.UNAVAILABLE:
+        # Takes effect when its custom key store reconnects (reference 4, footnote 12).
+        hold(key, KeyState.ENABLED)
 
 
 @operation("DisableKey")
@@ -166,6 +180,8 @@ def disable_key(req: Request, *, key_id: str) -> None:
     key = req.key(key_id)
     if key.state is KeyState.ENABLED:
         key.state = KeyState.DISABLED
+    elif key.state is KeyState.UNAVAILABLE:
+        hold(key, KeyState.DISABLED)
 
 
 @operation("ScheduleKeyDeletion")
@@ -179,9 +195,14 @@ def schedule_key_deletion(
         raise ValidationException(
             f"PendingWindowInDays should be between 7 and 30, but it is {days}"
         )
+    key.pending_window_days = days
+    if key.mr is not None and key.mr.primary is key and key.mr.replicas:
+        # A primary outlives its replicas: its window starts when the last one is
+        # deleted (Backend.delete_key), so there is no DeletionDate yet (reference 4).
+        key.state = KeyState.PENDING_REPLICA_DELETION
+        return {"KeyId": key.arn, "KeyState": key.state.value, "PendingWindowInDays": days}
     key.state = KeyState.PENDING_DELETION
     key.deletion_date = req.now + days * _DAY
-    key.pending_window_days = days
     req.backend.schedule_deletion(key)
     return {
         "KeyId": key.arn,
@@ -194,7 +215,13 @@ def schedule_key_deletion(
 @operation("CancelKeyDeletion")
 def cancel_key_deletion(req: Request, *, key_id: str) -> dict[str, Any]:
     key = req.key(key_id)
-    key.state = KeyState.DISABLED
+    # A key whose imported material is gone waits for it again rather than being
+    # Disabled (AWS does not say; Disabled would claim the key could be enabled).
+    missing = key.origin == "EXTERNAL" and not key.ring.all_imported()
+    key.state = KeyState.PENDING_IMPORT if missing else KeyState.DISABLED
     key.deletion_date = None
     key.pending_window_days = None
+    if key.custom_key_store_id is not None:
+        # In a disconnected custom key store it is Unavailable until the store connects.
+        hide_if_disconnected(key)
     return {"KeyId": key.arn}
