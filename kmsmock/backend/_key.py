@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -21,23 +21,17 @@ class KeyMaterial:
 
     Generated material is derived, not stored: HMAC of the backend's master secret and
     the material id. That keeps a key at a few hundred bytes until it is used, and
-    makes the lazy derivation race-free (two threads derive the same bytes). Imported
-    material keeps the bytes the user imported in ``secret``; deleting or expiring it
-    sets ``secret`` to None and the version stays listed, unusable until re-imported.
+    makes the lazy derivation race-free (two threads derive the same bytes).
     """
 
-    __slots__ = (
-        "_cipher",
-        "description",
-        "expiration_model",
-        "external",
-        "key",
-        "material_id",
-        "rotation_date",
-        "rotation_type",
-        "secret",
-        "valid_to",
-    )
+    __slots__ = ("_cipher", "key", "material_id", "rotation_date", "rotation_type", "secret")
+
+    # Imported material only (ImportedMaterial); class-level here, so a generated
+    # version pays no memory for them.
+    external: ClassVar[bool] = False
+    expiration_model: str | None = None
+    valid_to: float | None = None
+    description: str | None = None
 
     def __init__(
         self,
@@ -45,22 +39,16 @@ class KeyMaterial:
         material_id: bytes,
         *,
         secret: bytes | None = None,
-        external: bool = False,
         rotation_date: float | None = None,
         rotation_type: str | None = None,
     ) -> None:
         self.key = key
         self.material_id = material_id
         self._cipher: AESGCM | None = None
-        self.external = external
         self.secret = secret
         # When and how this version became current; None for a key's first material.
         self.rotation_date = rotation_date
         self.rotation_type = rotation_type
-        # Imported material only: ExpirationModel, ValidTo, KeyMaterialDescription.
-        self.expiration_model: str | None = None
-        self.valid_to: float | None = None
-        self.description: str | None = None
 
     @property
     def material_id_hex(self) -> str:
@@ -84,8 +72,22 @@ class KeyMaterial:
             self._cipher = cipher
         return cipher
 
+
+class ImportedMaterial(KeyMaterial):
+    """A version the user imported: ``secret`` holds its bytes. Deleting or expiring it
+    sets ``secret`` to None; the version stays listed, unusable until re-imported."""
+
+    __slots__ = ("description", "expiration_model", "valid_to")
+    external = True
+
+    def __init__(self, key: Key, material_id: bytes, secret: bytes) -> None:
+        super().__init__(key, material_id, secret=secret)
+        self.expiration_model: str | None = None
+        self.valid_to: float | None = None
+        self.description: str | None = None
+
     def forget(self) -> None:
-        """Drop imported bytes (DeleteImportedKeyMaterial, expiry)."""
+        """Drop the imported bytes (DeleteImportedKeyMaterial, expiry)."""
         self.secret = None
         self._cipher = None
 

@@ -14,7 +14,7 @@ from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.backend._arn import partition
 from kmsmock.backend._backend import EXPIRY, Backend
-from kmsmock.backend._key import Key, KeyMaterial, Ring
+from kmsmock.backend._key import ImportedMaterial, Key, KeyMaterial, Ring
 from kmsmock.backend._keystate import KeyState, check_state
 from kmsmock.crypto._wrapping import (
     RSA_WRAPPING_ALGORITHMS,
@@ -192,14 +192,20 @@ def _unwrapped(key: Key, token: ImportToken, encrypted: bytes) -> bytes:
         ) from error
 
 
-def _version(ring: Ring, material_id_: bytes) -> KeyMaterial | None:
+def _version(ring: Ring, material_id_: bytes) -> ImportedMaterial | None:
     for version in ring.versions:
         if version.material_id == material_id_:
-            return version
+            return _imported(version)
     return None
 
 
-def _multi_region_source(key: Key, mid: bytes, material: bytes) -> KeyMaterial | None:
+def _imported(version: KeyMaterial) -> ImportedMaterial:
+    # Every version of an EXTERNAL key was imported.
+    assert isinstance(version, ImportedMaterial), version
+    return version
+
+
+def _multi_region_source(key: Key, mid: bytes, material: bytes) -> ImportedMaterial | None:
     """For a multi-Region key: the primary's version of this material, which a replica
     must import (new material goes to the primary first, reference section 9).
 
@@ -227,8 +233,8 @@ def _multi_region_source(key: Key, mid: bytes, material: bytes) -> KeyMaterial |
     return source
 
 
-def _add_version(backend: Backend, key: Key, mid: bytes, material: bytes) -> KeyMaterial:
-    version = KeyMaterial(key, mid, secret=material, external=True)
+def _add_version(backend: Backend, key: Key, mid: bytes, material: bytes) -> ImportedMaterial:
+    version = ImportedMaterial(key, mid, material)
     if mid in backend.materials:
         # Another member of the same multi-Region key holds this id: its blobs already
         # resolve to this key id; the index moves only if that copy is not imported.
@@ -239,7 +245,7 @@ def _add_version(backend: Backend, key: Key, mid: bytes, material: bytes) -> Key
     return version
 
 
-def _place_replica_version(key: Key, version: KeyMaterial, source: KeyMaterial) -> None:
+def _place_replica_version(key: Key, version: ImportedMaterial, source: ImportedMaterial) -> None:
     """A replica's version takes the role its primary's version has."""
     ring, primary_ring = key.ring, source.key.ring
     version.rotation_date = source.rotation_date
@@ -256,8 +262,8 @@ def _new_version(
     mid: bytes,
     material: bytes,
     import_type: str | None,
-    source: KeyMaterial | None,
-) -> KeyMaterial:
+    source: ImportedMaterial | None,
+) -> ImportedMaterial:
     """Material this key never had: its first, new material, or a replica's copy."""
     ring = key.ring
     if source is not None:
@@ -375,7 +381,7 @@ def _discard_pending(backend: Backend, key: Key, version: KeyMaterial) -> None:
                     break
 
 
-def _remove(backend: Backend, key: Key, version: KeyMaterial) -> None:
+def _remove(backend: Backend, key: Key, version: ImportedMaterial) -> None:
     """Delete or expire one version's imported bytes (reference section 9)."""
     if version is key.ring.pending:
         _discard_pending(backend, key, version)
@@ -413,7 +419,7 @@ def _reindex(backend: Backend, key: Key, mid: bytes) -> None:
             return
 
 
-def _schedule_expiry(backend: Backend, key: Key, version: KeyMaterial, when: float) -> None:
+def _schedule_expiry(backend: Backend, key: Key, version: ImportedMaterial, when: float) -> None:
     def expire(scheduled: float) -> None:
         # Stale if the material was deleted, re-imported with another date or discarded.
         if (
@@ -444,5 +450,5 @@ def delete_imported_key_material(
     if version is None:
         # Nothing was ever imported: no effect (reference section 4).
         return {"KeyId": key.arn}
-    _remove(req.backend, key, version)
+    _remove(req.backend, key, _imported(version))
     return {"KeyId": key.arn, "KeyMaterialId": version.material_id_hex}
