@@ -73,6 +73,23 @@ def test_a_deletion_window_elapses_and_the_data_is_gone(
     assert client.list_aliases()["Aliases"] == []
 
 
+def test_a_cancelled_deletion_does_not_fire_at_its_old_date(
+    kms: MockKMS, client: KMSClient, key_id: str
+) -> None:
+    # Scheduled again with a longer window: only the new DeletionDate counts.
+    arn = client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    client.cancel_key_deletion(KeyId=key_id)
+    deletion = client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)["DeletionDate"]
+    kms.clock.advance(days=8)
+    metadata = client.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert (metadata["KeyState"], metadata["DeletionDate"]) == ("PendingDeletion", deletion)
+    kms.clock.advance(days=23)
+    with pytest.raises(ClientError) as gone:
+        client.describe_key(KeyId=key_id)
+    assert error_of(gone) == ("NotFoundException", f"Key '{arn}' does not exist", 400)
+
+
 def test_time_machine_moves_the_clock(kms: MockKMS, client: KMSClient, key_id: str) -> None:
     client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
     later = datetime.datetime.now(UTC) + datetime.timedelta(days=8)

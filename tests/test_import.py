@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+import time_machine
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 UTC = datetime.timezone.utc
 DAY = datetime.timedelta(days=1)
+T0 = datetime.datetime(2030, 1, 1, tzinfo=UTC)
 ALGORITHMS = [
     "RSAES_OAEP_SHA_1",
     "RSAES_OAEP_SHA_256",
@@ -324,6 +326,29 @@ def test_valid_to_rules(
     )
 
 
+def test_valid_to_may_be_exactly_365_days_ahead(
+    kms: MockKMS, client: KMSClient, external: str
+) -> None:
+    # Model: "The maximum value is 365 days from the request date": the bound itself is
+    # allowed, a second beyond it is not. Frozen time makes the bound exact.
+    with time_machine.travel(T0, tick=False):
+        with pytest.raises(ClientError) as info:
+            import_material(
+                client,
+                external,
+                os.urandom(32),
+                ValidTo=T0 + 365 * DAY + datetime.timedelta(seconds=1),
+            )
+        assert error_of(info) == (
+            "ValidationException",
+            "The validTo date cannot be more than 365 days in the future",
+            400,
+        )
+        import_material(client, external, os.urandom(32), ValidTo=T0 + 365 * DAY)
+        described = metadata(client, external)
+        assert (described["KeyState"], described["ValidTo"]) == ("Enabled", T0 + 365 * DAY)
+
+
 # -- tokens and wrapping ---------------------------------------------------------------
 
 INVALID_TOKEN = (
@@ -366,6 +391,25 @@ def test_import_token_just_before_expiry_works(
         KeyId=external, ImportToken=given["ImportToken"], EncryptedKeyMaterial=wrapped, **NO_EXPIRY
     )
     assert metadata(client, external)["KeyState"] == "Enabled"
+
+
+def test_import_token_is_valid_until_parameters_valid_to(
+    kms: MockKMS, client: KMSClient, external: str
+) -> None:
+    # Model: "After this time, you cannot use them": at ParametersValidTo itself the
+    # token still works (the second after it is refused, test above).
+    with time_machine.travel(T0, tick=False):
+        given = parameters(client, external)
+        assert given["ParametersValidTo"] == T0 + DAY
+        wrapped = wrap(given["PublicKey"], "RSAES_OAEP_SHA_256", os.urandom(32))
+        kms.clock.set(given["ParametersValidTo"])
+        client.import_key_material(
+            KeyId=external,
+            ImportToken=given["ImportToken"],
+            EncryptedKeyMaterial=wrapped,
+            **NO_EXPIRY,
+        )
+        assert metadata(client, external)["KeyState"] == "Enabled"
 
 
 def test_token_of_another_key(client: KMSClient, external: str) -> None:
@@ -966,3 +1010,64 @@ def test_replica_needs_the_primarys_material(kms: MockKMS, client: KMSClient) ->
     west.delete_imported_key_material(KeyId=primary)
     assert metadata(west, primary)["KeyState"] == "PendingImport"
     assert client.decrypt(CiphertextBlob=blob)["Plaintext"] == b"everywhere"
+
+
+def test_deleting_the_primarys_pending_material_deletes_the_replicas_copy(
+    kms: MockKMS, client: KMSClient
+) -> None:
+    # DeleteImportedKeyMaterial's model doc: deleting a primary's material in
+    # PENDING_ROTATION deletes it from the replicas too; deleting a replica's leaves the
+    # primary unchanged.
+    west = boto3.client("kms", region_name="us-west-2")
+    primary = external_key(client, MultiRegion=True)
+    current, new = os.urandom(32), os.urandom(32)
+    current_id = import_material(client, primary, current)["KeyMaterialId"]
+    new_id = import_material(client, primary, new, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+    client.replicate_key(KeyId=primary, ReplicaRegion="us-west-2")
+    kms.clock.advance(seconds=1)
+    import_material(west, primary, current, ImportType="EXISTING_KEY_MATERIAL")
+    import_material(west, primary, new, ImportType="EXISTING_KEY_MATERIAL")
+
+    def listed(regional: KMSClient) -> list[tuple[str, str]]:
+        rotations = regional.list_key_rotations(
+            KeyId=primary, IncludeKeyMaterial="ALL_KEY_MATERIAL"
+        )
+        return [(e["KeyMaterialId"], e["KeyMaterialState"]) for e in rotations["Rotations"]]
+
+    assert listed(client) == listed(west) == [(current_id, "CURRENT"), (new_id, "PENDING_ROTATION")]
+    client.delete_imported_key_material(KeyId=primary, KeyMaterialId=new_id)
+    assert listed(client) == listed(west) == [(current_id, "CURRENT")]
+    assert metadata(client, primary)["KeyState"] == metadata(west, primary)["KeyState"] == "Enabled"
+    # The other way round: the replica's copy goes, the primary's stays (and now waits
+    # for the replica's import).
+    import_material(client, primary, new, ImportType="NEW_KEY_MATERIAL")
+    import_material(west, primary, new, ImportType="EXISTING_KEY_MATERIAL")
+    west.delete_imported_key_material(KeyId=primary, KeyMaterialId=new_id)
+    assert listed(west) == [(current_id, "CURRENT")]
+    assert listed(client) == [
+        (current_id, "CURRENT"),
+        (new_id, "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"),
+    ]
+
+
+def test_a_replica_waits_for_the_primarys_current_material(kms: MockKMS, client: KMSClient) -> None:
+    # A replica encrypts with its primary's current material (reference section 10:
+    # material is shared): importing only an earlier version leaves it PendingImport.
+    west = boto3.client("kms", region_name="us-west-2")
+    key = external_key(client, MultiRegion=True)
+    first, second = os.urandom(32), os.urandom(32)
+    first_id = import_material(client, key, first)["KeyMaterialId"]
+    old_blob = client.encrypt(KeyId=key, Plaintext=b"old")["CiphertextBlob"]
+    second_id = import_material(client, key, second, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+    client.rotate_key_on_demand(KeyId=key)
+    kms.clock.advance(seconds=1)
+    client.replicate_key(KeyId=key, ReplicaRegion="us-west-2")
+    kms.clock.advance(seconds=1)
+    import_material(west, key, first, ImportType="EXISTING_KEY_MATERIAL")
+    assert metadata(west, key)["KeyState"] == "PendingImport"
+    import_material(west, key, second, ImportType="EXISTING_KEY_MATERIAL")
+    described = metadata(west, key)
+    assert (described["KeyState"], described["CurrentKeyMaterialId"]) == ("Enabled", second_id)
+    blob = west.encrypt(KeyId=key, Plaintext=b"new")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=blob)["KeyMaterialId"] == second_id
+    assert west.decrypt(CiphertextBlob=old_blob)["KeyMaterialId"] == first_id

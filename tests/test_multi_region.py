@@ -708,6 +708,27 @@ def test_update_primary_region(kms: MockKMS, east: KMSClient, west: KMSClient, m
     assert _config(east, mrk)["ReplicaKeys"] == [_member(A, mrk), _member(C, mrk)]
 
 
+@pytest.mark.kms(replica_creation_seconds=60)
+def test_automatic_rotation_is_not_paused_while_updating(
+    kms: MockKMS, east: KMSClient, west: KMSClient, mrk: str
+) -> None:
+    # Updating keys stay in use (footnote 15): a rotation falling due during
+    # UpdatePrimaryRegion happens on its date, not when the update completes.
+    east.replicate_key(KeyId=mrk, ReplicaRegion=B)
+    kms.clock.advance(seconds=60)
+    east.enable_key_rotation(KeyId=mrk, RotationPeriodInDays=90)
+    due = east.get_key_rotation_status(KeyId=mrk)["NextRotationDate"]
+    kms.clock.set(due - datetime.timedelta(seconds=30))
+    east.update_primary_region(KeyId=mrk, PrimaryRegion=B)
+    assert _state(east, mrk) == _state(west, mrk) == "Updating"
+    kms.clock.advance(seconds=60)
+    assert _state(east, mrk) == _state(west, mrk) == "Enabled"
+    for client in (east, west):
+        rotations = client.list_key_rotations(KeyId=mrk)["Rotations"]
+        assert [(r["RotationType"], r["RotationDate"]) for r in rotations] == [("AUTOMATIC", due)]
+    assert west.get_key_rotation_status(KeyId=mrk)["NextRotationDate"] == due + 90 * DAY
+
+
 def test_update_primary_region_by_default_completes_at_the_next_call(
     east: KMSClient, west: KMSClient, mrk: str
 ) -> None:

@@ -585,8 +585,7 @@ def _import(client: KMSClient, key_id: str, material: bytes, **extra: Any) -> st
         KeyId=key_id,
         ImportToken=params["ImportToken"],
         EncryptedKeyMaterial=public.encrypt(material, oaep),
-        ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
-        **extra,
+        **{"ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE", **extra},
     )
     return response["KeyMaterialId"]
 
@@ -686,6 +685,39 @@ def test_imported_rotation_in_progress_and_lapsing(
     assert _current(client, key_id) == third
     assert [(e["KeyMaterialId"], e["RotationDate"]) for e in _rotations(client, key_id)] == [
         (third, T0 + dt.timedelta(seconds=120))
+    ]
+
+
+@pytest.mark.kms(on_demand_rotation_seconds=60)
+def test_rotation_completes_before_material_expiring_at_the_same_moment(
+    kms: MockKMS, frozen: None, client: KMSClient
+) -> None:
+    # What falls due at one moment happens in a fixed order (issue 4): deletions,
+    # rotations, material expiry. The pending material becomes current, then expires.
+    key_id, _ = _imported_key(client)
+    _import(client, key_id, os.urandom(32))
+    done = T0 + dt.timedelta(seconds=60)
+    second = _import(
+        client,
+        key_id,
+        os.urandom(32),
+        ImportType="NEW_KEY_MATERIAL",
+        ExpirationModel="KEY_MATERIAL_EXPIRES",
+        ValidTo=done,
+    )
+    client.rotate_key_on_demand(KeyId=key_id)
+    kms.clock.advance(seconds=60)
+    metadata = client.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert (metadata["KeyState"], metadata["CurrentKeyMaterialId"]) == ("PendingImport", second)
+    assert _rotations(client, key_id) == [
+        {
+            "KeyId": key_id,
+            "KeyMaterialId": second,
+            "KeyMaterialState": "CURRENT",
+            "RotationDate": done,
+            "RotationType": "ON_DEMAND",
+            "ImportState": "PENDING_IMPORT",
+        }
     ]
 
 

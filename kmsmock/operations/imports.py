@@ -246,11 +246,12 @@ def _add_version(backend: Backend, key: Key, mid: bytes, material: bytes) -> Imp
 
 
 def _place_replica_version(key: Key, version: ImportedMaterial, source: ImportedMaterial) -> None:
-    """A replica's version takes the role its primary's version has."""
+    """A replica's version takes the role its primary's version has: a replica uses the
+    primary's current material, so it waits (PendingImport) until it has that one."""
     ring, primary_ring = key.ring, source.key.ring
     version.rotation_date = source.rotation_date
     version.rotation_type = source.rotation_type
-    if source is primary_ring.current or ring.current is None:
+    if source is primary_ring.current:
         ring.current = version
     elif source is primary_ring.pending:
         ring.pending = version
