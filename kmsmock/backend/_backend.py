@@ -142,9 +142,15 @@ class Backend:
         if origin == "EXTERNAL":
             key.state = KeyState.PENDING_IMPORT
         elif ring is None and key_spec == "SYMMETRIC_DEFAULT":
-            # Asymmetric and HMAC material is made when first needed (issue 5); a
-            # symmetric version costs only its id.
+            # A symmetric version costs only its id until it is used.
             self.add_material(key)
+        elif ring is None:
+            # Asymmetric and HMAC keys have one version for life, whose private key or
+            # HMAC key is made on first use (crypto/_keypairs.py). Their ciphertexts
+            # carry no header, so the version is not indexed for blob lookup.
+            material = KeyMaterial(key, os.urandom(32))
+            key.ring.versions.append(material)
+            key.ring.current = material
         region.keys[key.key_id] = key
         return key
 

@@ -24,7 +24,7 @@ class KeyMaterial:
     makes the lazy derivation race-free (two threads derive the same bytes).
     """
 
-    __slots__ = ("_cipher", "key", "material_id", "rotation_date", "rotation_type", "secret")
+    __slots__ = ("key", "material_id", "primitive", "rotation_date", "rotation_type", "secret")
 
     # Imported material only (ImportedMaterial); class-level here, so a generated
     # version pays no memory for them.
@@ -44,7 +44,9 @@ class KeyMaterial:
     ) -> None:
         self.key = key
         self.material_id = material_id
-        self._cipher: AESGCM | None = None
+        # The object built from the secret on first use, then kept: the AES-GCM cipher
+        # of a symmetric version, the private key of an asymmetric one.
+        self.primitive: object | None = None
         self.secret = secret
         # When and how this version became current; None for a key's first material.
         self.rotation_date = rotation_date
@@ -60,7 +62,7 @@ class KeyMaterial:
         return not self.external or self.secret is not None
 
     def cipher(self, master: bytes) -> AESGCM:
-        cipher = self._cipher
+        cipher = self.primitive
         if cipher is None:
             secret = self.secret
             if secret is None:
@@ -68,8 +70,8 @@ class KeyMaterial:
                     # Key states keep deleted imported material out of every crypto path.
                     raise LookupError(f"kmsmock: material {self.material_id_hex} is not imported")
                 secret = hmac.new(master, self.material_id, hashlib.sha256).digest()
-            cipher = AESGCM(secret)
-            self._cipher = cipher
+            cipher = self.primitive = AESGCM(secret)
+        assert isinstance(cipher, AESGCM)
         return cipher
 
 
@@ -89,7 +91,7 @@ class ImportedMaterial(KeyMaterial):
     def forget(self) -> None:
         """Drop the imported bytes (DeleteImportedKeyMaterial, expiry)."""
         self.secret = None
-        self._cipher = None
+        self.primitive = None
 
 
 class Rotation:

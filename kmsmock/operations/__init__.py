@@ -1,29 +1,41 @@
 """Operation handlers, by area. Importing this package registers them all."""
 
 from kmsmock.operations import (
+    agreement,
     aliases,
     crypto,
+    data_key_pairs,
     grants,
     imports,
+    kem,
     key_stores,
     keys,
+    macs,
     multi_region,
     policies,
+    public_keys,
     rotation,
+    signing,
     tags,
     usage,
 )
 
 __all__ = [
+    "agreement",
     "aliases",
     "crypto",
+    "data_key_pairs",
     "grants",
     "imports",
+    "kem",
     "key_stores",
     "keys",
+    "macs",
     "multi_region",
     "policies",
+    "public_keys",
     "rotation",
+    "signing",
     "tags",
     "usage",
 ]

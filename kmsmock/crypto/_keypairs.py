@@ -1,0 +1,109 @@
+"""Asymmetric and HMAC key material: what each key spec is, made when first needed.
+
+A key's private key is generated on its first use, not at CreateKey, so creating an
+RSA_4096 key costs what a symmetric one does; it is then kept on the material version
+(``KeyMaterial.primitive``). Imported material (``KeyMaterial.secret``) is a PKCS#8
+private key for asymmetric specs and the raw key for HMAC specs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from kmsmock._gaps import NotYetImplemented
+from kmsmock.backend._key import KeyMaterial
+
+# Private key objects of every kind kmsmock generates (RSA, EC, Ed25519, ML-DSA, ML-KEM).
+PrivateKey = Any
+
+RSA_BITS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
+EC_CURVES: dict[str, ec.EllipticCurve] = {
+    "ECC_NIST_P256": ec.SECP256R1(),
+    "ECC_NIST_P384": ec.SECP384R1(),
+    "ECC_NIST_P521": ec.SECP521R1(),
+    "ECC_SECG_P256K1": ec.SECP256K1(),
+}
+# HMAC key spec -> (hash name, key length in bytes of generated keys).
+HMAC_SPECS = {
+    "HMAC_224": ("sha224", 28),
+    "HMAC_256": ("sha256", 32),
+    "HMAC_384": ("sha384", 48),
+    "HMAC_512": ("sha512", 64),
+}
+_PQC = {
+    "ML_DSA_44": ("mldsa", "MLDSA44PrivateKey"),
+    "ML_DSA_65": ("mldsa", "MLDSA65PrivateKey"),
+    "ML_DSA_87": ("mldsa", "MLDSA87PrivateKey"),
+    "ML_KEM_768": ("mlkem", "MLKEM768PrivateKey"),
+    "ML_KEM_1024": ("mlkem", "MLKEM1024PrivateKey"),
+}
+
+
+def _pqc_class(key_spec: str) -> Any:
+    module_name, class_name = _PQC[key_spec]
+    try:
+        module = __import__(
+            f"cryptography.hazmat.primitives.asymmetric.{module_name}", fromlist=[class_name]
+        )
+        return getattr(module, class_name)
+    except (ImportError, AttributeError) as error:
+        # Older cryptography releases lack the post-quantum algorithms.
+        raise NotYetImplemented(
+            f"{key_spec} keys with the installed cryptography (needs a release with "
+            f"cryptography.hazmat.primitives.asymmetric.{module_name})"
+        ) from error
+
+
+def _generate(key_spec: str) -> PrivateKey:
+    if key_spec in RSA_BITS:
+        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS[key_spec])
+    if key_spec in EC_CURVES:
+        return ec.generate_private_key(EC_CURVES[key_spec])
+    if key_spec == "ECC_NIST_EDWARDS25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    if key_spec in _PQC:
+        return _pqc_class(key_spec).generate()
+    raise NotYetImplemented(f"{key_spec} key material")
+
+
+def private_key(material: KeyMaterial) -> PrivateKey:
+    """The private key of an asymmetric material version: generated, or loaded from the
+    imported PKCS#8, on first use and then kept."""
+    key = material.primitive
+    if key is None:
+        spec = material.key.key_spec
+        secret = material.secret
+        if secret is not None:
+            key = serialization.load_der_private_key(secret, password=None)
+        elif material.external:
+            # Key states keep deleted imported material out of every crypto path.
+            raise LookupError(f"kmsmock: material {material.material_id_hex} is not imported")
+        else:
+            key = _generate(spec)
+        material.primitive = key
+    return key
+
+
+def public_key_der(material: KeyMaterial) -> bytes:
+    """DER SubjectPublicKeyInfo of an asymmetric material version (GetPublicKey)."""
+    return bytes(
+        private_key(material)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def hmac_key(material: KeyMaterial, master: bytes) -> bytes:
+    """The key of an HMAC material version: imported, or derived from the backend's
+    master secret like symmetric material (nothing stored until used)."""
+    if material.secret is not None:
+        return material.secret
+    if material.external:
+        raise LookupError(f"kmsmock: material {material.material_id_hex} is not imported")
+    _, length = HMAC_SPECS[material.key.key_spec]
+    return hmac.new(master, b"hmac" + material.material_id, hashlib.sha512).digest()[:length]

@@ -1,0 +1,3 @@
+"""GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""GenerateMac and VerifyMac with HMAC keys."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""GetPublicKey."""
+
+from __future__ import annotations

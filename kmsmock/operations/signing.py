@@ -1,0 +1,3 @@
+"""Sign and Verify with asymmetric keys."""
+
+from __future__ import annotations
