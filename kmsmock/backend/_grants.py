@@ -33,6 +33,9 @@ GRANT_OPERATIONS: dict[str, frozenset[str]] = {
     "SIGN_VERIFY": frozenset({"Sign", "Verify", "GetPublicKey", *_ALL_KEYS}),
     "GENERATE_VERIFY_MAC": frozenset({"GenerateMac", "VerifyMac", *_ALL_KEYS}),
     "KEY_AGREEMENT": frozenset({"DeriveSharedSecret", "GetPublicKey", *_ALL_KEYS}),
+    "ENCAPSULATE_DECAPSULATE": frozenset(
+        {"Encapsulate", "Decapsulate", "GetPublicKey", *_ALL_KEYS}
+    ),
 }
 # Operations whose grant constraints are not checked (reference section 6, "Constraints").
 UNCONSTRAINED = frozenset({"DescribeKey", "RetireGrant", "CreateGrant"})

@@ -95,6 +95,8 @@ for _op in [
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
     "RotateKeyOnDemand",
 ]:
     ALLOWED[_op] = _CRYPTO

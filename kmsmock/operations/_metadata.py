@@ -42,6 +42,12 @@ for _bits in ("224", "256", "384", "512"):
     _ALGORITHMS[(f"HMAC_{_bits}", "GENERATE_VERIFY_MAC")] = ("MacAlgorithms", [f"HMAC_SHA_{_bits}"])
 for _level in ("44", "65", "87"):
     _ALGORITHMS[(f"ML_DSA_{_level}", "SIGN_VERIFY")] = ("SigningAlgorithms", ["ML_DSA_SHAKE_256"])
+for _level in ("512", "768", "1024"):
+    # The model: EncapsulationAlgorithms, ML_KEM only, for ENCAPSULATE_DECAPSULATE keys.
+    _ALGORITHMS[(f"ML_KEM_{_level}", "ENCAPSULATE_DECAPSULATE")] = (
+        "EncapsulationAlgorithms",
+        ["ML_KEM"],
+    )
 
 
 def algorithms(key_spec: str, key_usage: str) -> tuple[str, list[str]]:

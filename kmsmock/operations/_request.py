@@ -39,15 +39,19 @@ _ALIAS_OK = frozenset(
         "DeriveSharedSecret",
         "GenerateMac",
         "VerifyMac",
+        "Encapsulate",
+        "Decapsulate",
     ]
 )
 # Operations that may name a key of another account, by ARN (reference section 1).
 _CROSS_ACCOUNT_OK = frozenset(
     [
         "CreateGrant",
+        "Decapsulate",
         "Decrypt",
         "DeriveSharedSecret",
         "DescribeKey",
+        "Encapsulate",
         "Encrypt",
         "GenerateDataKey",
         "GenerateDataKeyWithoutPlaintext",
