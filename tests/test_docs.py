@@ -52,6 +52,15 @@ def test_readme_lifecycle_example_runs_as_written(capsys: pytest.CaptureFixture[
     assert capsys.readouterr().out == "gone for good: AccessDeniedException\n"
 
 
+def test_readme_asymmetric_example_runs_as_written() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Asymmetric, HMAC and key-agreement keys", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.+?)```", section, re.S)
+    assert len(blocks) == 1
+    # Its asserts and the local signature check are the test.
+    exec(compile(blocks[0], "README.md", "exec"), {})
+
+
 def test_ci_stops_when_any_readme_check_fails(tmp_path: pathlib.Path) -> None:
     # Under `set -e`, a failure before the end of an && chain would not stop the script;
     # CI keeps the chain in a function, whose non-zero status does. Run that structure
