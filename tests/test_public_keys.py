@@ -261,6 +261,28 @@ def test_not_a_tracked_use(client: KMSClient) -> None:
     assert client.get_key_last_usage(KeyId=key_id)["KeyLastUsage"] == {}
 
 
+def test_key_pair_is_made_on_first_use_and_kept(
+    client: KMSClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # README (performance): key material is generated on first use, never at CreateKey,
+    # and then kept, so every GetPublicKey gives the same key.
+    made: list[int] = []
+    real = rsa.generate_private_key
+
+    def counting(public_exponent: int, key_size: int, backend: Any = None) -> rsa.RSAPrivateKey:
+        made.append(key_size)
+        return real(public_exponent, key_size)
+
+    monkeypatch.setattr(rsa, "generate_private_key", counting)
+    key_id = create(client, "RSA_2048", "SIGN_VERIFY")["KeyId"]
+    client.describe_key(KeyId=key_id)
+    assert made == []
+    first = client.get_public_key(KeyId=key_id)["PublicKey"]
+    assert made == [2048]
+    assert client.get_public_key(KeyId=key_id)["PublicKey"] == first
+    assert made == [2048]
+
+
 # -- imported key material ---------------------------------------------------------------
 
 

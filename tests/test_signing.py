@@ -509,6 +509,9 @@ def test_wrong_key_usage(client: KMSClient) -> None:
         ("ECC_NIST_P256", "ECDSA_SHA_384"),
         ("ECC_SECG_P256K1", "ECDSA_SHA_512"),
         ("ECC_NIST_P521", "ECDSA_SHA_256"),
+        # Each NIST curve takes only its own hash (reference section 2).
+        ("ECC_NIST_P384", "ECDSA_SHA_256"),
+        ("ECC_NIST_P384", "ECDSA_SHA_512"),
         ("ECC_NIST_P384", "RSASSA_PSS_SHA_384"),
         ("RSA_2048", "ECDSA_SHA_256"),
         ("RSA_3072", "ED25519_SHA_512"),

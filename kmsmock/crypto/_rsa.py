@@ -50,10 +50,7 @@ def encrypt(material: KeyMaterial, algorithm: str, plaintext: bytes) -> bytes:
 def decrypt(material: KeyMaterial, algorithm: str, ciphertext: bytes) -> bytes:
     """The plaintext, or OaepFailure for a ciphertext of another key, algorithm or size."""
     private = _private(material)
-    if len(ciphertext) != private.key_size // 8:
-        # cryptography accepts a shorter (unpadded) integer; KMS ciphertext is always
-        # exactly the modulus size.
-        raise OaepFailure
+    # A ciphertext of another size is refused by cryptography itself (ValueError).
     try:
         return private.decrypt(ciphertext, _padding(algorithm))
     except ValueError as error:
