@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.crypto._keypairs import private_key
-from kmsmock.errors import InvalidKeyUsageException, ValidationException
+from kmsmock.errors import ValidationException
+from kmsmock.operations._key_type import require_usage
 from kmsmock.operations._request import Request
 from kmsmock.operations.usage import record_use
 
@@ -52,10 +53,7 @@ def derive_shared_secret(
     # No ``recipient`` parameter: a Nitro attestation document is not simulated, and the
     # transport answers a call that gives one with NotYetImplemented.
     key = req.key(key_id)
-    if key.key_usage != "KEY_AGREEMENT":
-        raise InvalidKeyUsageException(
-            f"{key.arn} key usage is {key.key_usage} which is not valid for DeriveSharedSecret."
-        )
+    require_usage(key, "KEY_AGREEMENT", req.operation)
     if key.key_spec == "SM2":
         raise NotYetImplemented("DeriveSharedSecret with an SM2 key")
     private = private_key(key.current_material)

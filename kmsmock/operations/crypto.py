@@ -19,10 +19,10 @@ from kmsmock.errors import (
     AccessDeniedException,
     IncorrectKeyException,
     InvalidCiphertextException,
-    InvalidKeyUsageException,
     KMSError,
     ValidationException,
 )
+from kmsmock.operations._key_type import incompatible, require_usage
 from kmsmock.operations._metadata import algorithms
 from kmsmock.operations._request import Request
 from kmsmock.operations.key_stores import check_random_source
@@ -41,17 +41,12 @@ _INCORRECT_KEY = (
 
 def _encryption_key(key: Key, algorithm: str | None, operation: str) -> str:
     """Check that ``key`` can encrypt for ``operation``; return the algorithm used."""
-    if key.key_usage != "ENCRYPT_DECRYPT":
-        raise InvalidKeyUsageException(
-            f"{key.arn} key usage is {key.key_usage} which is not valid for {operation}."
-        )
+    require_usage(key, "ENCRYPT_DECRYPT", operation)
     algorithm = algorithm or _SYMMETRIC
     if key.key_spec != _SYMMETRIC:
         return _asymmetric_algorithm(key, algorithm)
     if algorithm != _SYMMETRIC:
-        raise InvalidKeyUsageException(
-            f"Algorithm {algorithm} is incompatible with key spec {key.key_spec}."
-        )
+        raise incompatible(algorithm, key)
     return algorithm
 
 
@@ -63,9 +58,7 @@ def _asymmetric_algorithm(key: Key, algorithm: str) -> str:
     RSA_4096.", github.com/zalando/spring-cloud-config-aws-kms/issues/82).
     """
     if algorithm not in algorithms(key.key_spec, key.key_usage)[1]:
-        raise InvalidKeyUsageException(
-            f"Algorithm {algorithm} is incompatible with key spec {key.key_spec}."
-        )
+        raise incompatible(algorithm, key)
     if key.key_spec not in RSA_BITS:
         raise NotYetImplemented(
             f"{algorithm} encryption with {key.key_spec} keys (cryptography has no SM2)"

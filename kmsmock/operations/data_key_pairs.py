@@ -14,10 +14,15 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from kmsmock._dispatch import operation
-from kmsmock.backend._arn import partition
 from kmsmock.backend._key import Key
 from kmsmock.crypto._keypairs import generate
-from kmsmock.errors import InvalidKeyUsageException, UnsupportedOperationException
+from kmsmock.operations._key_type import (
+    in_china,
+    incompatible,
+    not_in_region,
+    origin_refused,
+    require_usage,
+)
 from kmsmock.operations._request import Request
 from kmsmock.operations.crypto import _seal
 from kmsmock.operations.usage import record_use
@@ -35,33 +40,20 @@ def _wrapping_key(req: Request, key_id: str) -> Key:
     use an asymmetric KMS key or a KMS key in a custom key store."
     """
     key = req.key(key_id)
-    if key.key_usage != "ENCRYPT_DECRYPT":
-        raise InvalidKeyUsageException(
-            f"{key.arn} key usage is {key.key_usage} which is not valid for {req.operation}."
-        )
+    require_usage(key, "ENCRYPT_DECRYPT", req.operation)
     if key.key_spec != "SYMMETRIC_DEFAULT":
         # The private key is sealed with SYMMETRIC_DEFAULT, which an RSA or SM2 key
         # cannot do: AWS's text for Encrypt without an algorithm on such a key.
-        raise InvalidKeyUsageException(
-            f"Algorithm SYMMETRIC_DEFAULT is incompatible with key spec {key.key_spec}."
-        )
+        raise incompatible("SYMMETRIC_DEFAULT", key)
     if key.key_store is not None:
-        # kmsmock's text, after AWS's "<arn> origin is X which is not valid for this
-        # operation." of other origin refusals.
-        raise UnsupportedOperationException(
-            f"{key.arn} origin is {key.origin} which is not valid for this operation."
-        )
+        raise origin_refused(key)
     return key
 
 
 def _check_spec(req: Request, key_pair_spec: str) -> None:
-    china = partition(req.region_name) == "aws-cn"
+    china = in_china(req.region_name)
     if (key_pair_spec in _CHINA_ONLY and not china) or (key_pair_spec in _NOT_IN_CHINA and china):
-        # The text AWS gives for CreateKey with KeySpec SM2 outside China
-        # (floci-io/floci#3026), with this parameter's name.
-        raise UnsupportedOperationException(
-            f"KeyPairSpec {key_pair_spec} is not supported in this Region"
-        )
+        raise not_in_region("KeyPairSpec", key_pair_spec)
 
 
 def _key_pair(

@@ -37,9 +37,9 @@ from kmsmock.errors import (
     InvalidImportTokenException,
     KMSInvalidStateException,
     NotFoundException,
-    UnsupportedOperationException,
     ValidationException,
 )
+from kmsmock.operations._key_type import origin_refused
 from kmsmock.operations._request import Request
 
 _DAY = 86400.0
@@ -80,9 +80,7 @@ def _external_key(req: Request, identifier: str) -> Key:
     if state_first:
         check_state(req.operation, key.state, key.arn)
     if key.origin != "EXTERNAL":
-        raise UnsupportedOperationException(
-            f"{key.arn} origin is {key.origin} which is not valid for this operation."
-        )
+        raise origin_refused(key)
     if not state_first:
         check_state(req.operation, key.state, key.arn)
     return key

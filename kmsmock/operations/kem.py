@@ -13,7 +13,8 @@ from typing import Any
 from kmsmock._dispatch import operation
 from kmsmock.backend._key import Key
 from kmsmock.crypto._keypairs import private_key
-from kmsmock.errors import InvalidCiphertextException, InvalidKeyUsageException
+from kmsmock.errors import InvalidCiphertextException
+from kmsmock.operations._key_type import require_usage
 from kmsmock.operations._request import Request
 from kmsmock.operations.usage import record_use
 
@@ -23,10 +24,7 @@ CIPHERTEXT_BYTES = {"ML_KEM_512": 768, "ML_KEM_768": 1088, "ML_KEM_1024": 1568}
 
 def _kem_key(req: Request, key_id: str) -> Key:
     key = req.key(key_id)
-    if key.key_usage != "ENCAPSULATE_DECAPSULATE":
-        raise InvalidKeyUsageException(
-            f"{key.arn} key usage is {key.key_usage} which is not valid for {req.operation}."
-        )
+    require_usage(key, "ENCAPSULATE_DECAPSULATE", req.operation)
     return key
 
 

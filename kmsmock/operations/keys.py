@@ -9,12 +9,13 @@ from typing import Any
 from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.auth._authorize import authorize_iam
-from kmsmock.backend._arn import key_arn, partition
+from kmsmock.backend._arn import key_arn
 from kmsmock.backend._key import Key, MultiRegion
 from kmsmock.backend._key_stores import hide_if_disconnected, hold
 from kmsmock.backend._keystate import KeyState
 from kmsmock.backend._rotation import resume as resume_rotation
-from kmsmock.errors import UnsupportedOperationException, ValidationException
+from kmsmock.errors import ValidationException
+from kmsmock.operations._key_type import in_china, not_in_region
 from kmsmock.operations._metadata import key_metadata
 from kmsmock.operations._pagination import page, seq_position
 from kmsmock.operations._request import Request
@@ -88,10 +89,9 @@ def create_key(
         raise NotYetImplemented(f"CreateKey with KeySpec {spec}")
     if key_usage not in _USAGES[spec]:
         raise ValidationException(f"KeyUsage {key_usage} is not compatible with KeySpec {spec}")
-    if spec == "SM2" and partition(req.region_name) != "aws-cn":
-        # SM2 exists only in the China Regions (model docs). AWS's answer elsewhere, as
-        # measured in us-east-1 (github.com/floci-io/floci/issues/3026).
-        raise UnsupportedOperationException("KeySpec SM2 is not supported in this Region")
+    if spec == "SM2" and not in_china(req.region_name):
+        # SM2 exists only in the China Regions (model docs).
+        raise not_in_region("KeySpec", spec)
     origin = origin or "AWS_KMS"
     store = store_for_new_key(
         req,

@@ -14,7 +14,8 @@ from typing import Any
 from kmsmock._dispatch import operation
 from kmsmock.backend._key import Key
 from kmsmock.crypto._keypairs import HMAC_SPECS, hmac_key
-from kmsmock.errors import InvalidKeyUsageException, KMSInvalidMacException
+from kmsmock.errors import KMSInvalidMacException
+from kmsmock.operations._key_type import incompatible, require_usage
 from kmsmock.operations._request import Request
 from kmsmock.operations.usage import record_use
 
@@ -25,14 +26,9 @@ _SPEC_OF = {f"HMAC_SHA_{spec[5:]}": spec for spec in HMAC_SPECS}
 def _checked(req: Request, key_id: str, algorithm: str) -> tuple[Key, str]:
     """The key and hash name for ``algorithm``, or AWS's refusal (recorded texts)."""
     key = req.key(key_id)
-    if key.key_usage != "GENERATE_VERIFY_MAC":
-        raise InvalidKeyUsageException(
-            f"{key.arn} key usage is {key.key_usage} which is not valid for {req.operation}."
-        )
+    require_usage(key, "GENERATE_VERIFY_MAC", req.operation)
     if _SPEC_OF.get(algorithm) != key.key_spec:
-        raise InvalidKeyUsageException(
-            f"Algorithm {algorithm} is incompatible with key spec {key.key_spec}."
-        )
+        raise incompatible(algorithm, key)
     return key, HMAC_SPECS[key.key_spec][0]
 
 

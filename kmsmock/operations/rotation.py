@@ -24,6 +24,7 @@ from kmsmock.errors import (
     LimitExceededException,
     UnsupportedOperationException,
 )
+from kmsmock.operations._key_type import origin_refused
 from kmsmock.operations._pagination import page
 from kmsmock.operations._request import Request
 
@@ -34,14 +35,6 @@ _CONFLICT_WINDOW = 20 * 60.0
 _PENDING_DELETION = frozenset({KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION})
 
 
-def _origin_refused(key: Key) -> UnsupportedOperationException:
-    # AWS's text for EXTERNAL keys (reference section 4, footnote 6); kmsmock uses the same
-    # template for the custom key store origins, whose text is not recorded.
-    return UnsupportedOperationException(
-        f"{key.arn} origin is {key.origin} which is not valid for this operation."
-    )
-
-
 def _check_rotatable(key: Key, *, imported_ok: bool) -> None:
     """Refuse the keys that have no rotation: asymmetric and HMAC keys, keys in a custom
     key store, and (for automatic rotation) keys of imported material."""
@@ -49,9 +42,9 @@ def _check_rotatable(key: Key, *, imported_ok: bool) -> None:
         # Recorded for RSA with an empty message; kmsmock sends it for every such key.
         raise UnsupportedOperationException("")
     if key.custom_key_store_id is not None:
-        raise _origin_refused(key)
+        raise origin_refused(key)
     if key.origin == "EXTERNAL" and not imported_ok:
-        raise _origin_refused(key)
+        raise origin_refused(key)
 
 
 def _check_configurable(key: Key) -> None:

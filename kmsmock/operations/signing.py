@@ -16,10 +16,10 @@ from kmsmock.backend._key import Key
 from kmsmock.crypto._keypairs import private_key
 from kmsmock.crypto._signatures import RAW, SCHEMES, Scheme, sign, verify
 from kmsmock.errors import (
-    InvalidKeyUsageException,
     KMSInvalidSignatureException,
     ValidationException,
 )
+from kmsmock.operations._key_type import incompatible, require_usage
 from kmsmock.operations._metadata import algorithms
 from kmsmock.operations._request import Request
 from kmsmock.operations.usage import record_use
@@ -29,17 +29,11 @@ _SIGN_VERIFY = "SIGN_VERIFY"
 
 def _scheme(key: Key, algorithm: str, message_type: str, message: bytes, operation: str) -> Scheme:
     """The scheme of ``algorithm`` once the key and the message are fit for it."""
-    if key.key_usage != _SIGN_VERIFY:
-        # Recorded for Sign with an HMAC key and Verify with a symmetric key.
-        raise InvalidKeyUsageException(
-            f"{key.arn} key usage is {key.key_usage} which is not valid for {operation}."
-        )
+    # Recorded for Sign with an HMAC key and Verify with a symmetric key.
+    require_usage(key, _SIGN_VERIFY, operation)
     if algorithm not in algorithms(key.key_spec, key.key_usage)[1]:
-        # AWS's text, quoted in JackOfMostTrades/aws-kms-pkcs11 issue 18; the code is the
-        # one recorded for the same mismatch in GenerateMac.
-        raise InvalidKeyUsageException(
-            f"Algorithm {algorithm} is incompatible with key spec {key.key_spec}."
-        )
+        # The code is the one recorded for the same mismatch in GenerateMac.
+        raise incompatible(algorithm, key)
     scheme = SCHEMES[algorithm]
     if message_type not in scheme.message_types:
         # Ed25519 algorithms take one message type each and only ML-DSA takes EXTERNAL_MU
