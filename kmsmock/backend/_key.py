@@ -56,11 +56,6 @@ class KeyMaterial:
     def material_id_hex(self) -> str:
         return self.material_id.hex()
 
-    @property
-    def usable(self) -> bool:
-        """Generated material always is; imported material while it is imported."""
-        return not self.external or self.secret is not None
-
     def cipher(self, master: bytes) -> AESGCM:
         cipher = self.primitive
         if cipher is None:
@@ -246,10 +241,6 @@ class Key:
     @property
     def multi_region(self) -> bool:
         return self.mr is not None
-
-    @property
-    def materials(self) -> list[KeyMaterial]:
-        return self.ring.versions
 
     @property
     def current_material(self) -> KeyMaterial:

@@ -232,14 +232,10 @@ class KeyStore:
         return f"<KeyStore {self.store_id} {self.kind} {self.state.value}>"
 
 
-def store_of(key: Key) -> KeyStore | None:
-    return key.key_store
-
-
 def hold(key: Key, state: KeyState) -> None:
     """EnableKey/DisableKey on an Unavailable key: ``state`` applies when its store
     connects (reference section 4, footnote 12)."""
-    store = store_of(key)
+    store = key.key_store
     if store is not None:
         store.held[key.key_id] = state
 
@@ -247,14 +243,14 @@ def hold(key: Key, state: KeyState) -> None:
 def hide_if_disconnected(key: Key) -> None:
     """A key whose state was just set (CancelKeyDeletion) is Unavailable if its store is
     not connected: a disconnected store's keys are Unavailable or pending deletion."""
-    store = store_of(key)
+    store = key.key_store
     if store is not None and not store.connected:
         store.hide(key)
 
 
 def metadata_fields(key: Key) -> dict[str, object]:
     """KeyMetadata's CloudHsmClusterId or XksKeyConfiguration of a custom-store key."""
-    store = store_of(key)
+    store = key.key_store
     if store is None:
         return {}
     if store.kind == CLOUDHSM:

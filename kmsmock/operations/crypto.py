@@ -109,11 +109,8 @@ def _material(req: Request, header: bytes) -> tuple[KeyMaterial, Key]:
         return material, key
     if key is None or key.mr is None or key.mr is not owner.mr:
         raise AccessDeniedException(_UNREACHABLE)
-    if key.ring is not owner.ring:
-        # Members with imported material hold their own copy of each version.
-        local = next((v for v in key.ring.versions if v.material_id == header), None)
-        if local is not None and local.usable:
-            material = local
+    # Members with imported material each hold a copy of a version; the index keeps one
+    # that is still imported (operations/imports.py, _reindex), and they are all equal.
     return material, key
 
 
