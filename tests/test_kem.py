@@ -295,8 +295,9 @@ def test_dry_run(client: KMSClient) -> None:
     assert error_of(info) == ("DryRunOperationException", DRY_RUN, 400)
     # Neither is a use of the key; a dry run that would fail gives the real error.
     assert client.get_key_last_usage(KeyId=key)["KeyLastUsage"] == {}
-    with pytest.raises(client.exceptions.InvalidCiphertextException):
+    with pytest.raises(client.exceptions.InvalidCiphertextException) as info:
         decapsulate(client, key, b"\x00" * 1087, DryRun=True)
+    assert error_of(info) == ("InvalidCiphertextException", "", 400)
 
 
 def test_key_last_usage(client: KMSClient) -> None:
@@ -314,8 +315,9 @@ def test_disabled_key(client: KMSClient) -> None:
     with pytest.raises(client.exceptions.DisabledException) as info:
         encapsulate(client, key)
     assert error_of(info) == ("DisabledException", f"{arn} is disabled.", 400)
-    with pytest.raises(client.exceptions.DisabledException):
+    with pytest.raises(client.exceptions.DisabledException) as info:
         decapsulate(client, key, blob)
+    assert error_of(info) == ("DisabledException", f"{arn} is disabled.", 400)
 
 
 def test_a_grant_lets_a_user_decapsulate(kms: MockKMS, client: KMSClient) -> None:

@@ -198,17 +198,20 @@ def test_failures_and_dry_runs_are_not_uses(kms: MockKMS, client: KMSClient, key
     ]
     before = _last(client, key_id)
     kms.clock.advance(seconds=5)
-    with pytest.raises(client.exceptions.DryRunOperationException):
+    with pytest.raises(client.exceptions.DryRunOperationException, match="DryRun option is set"):
         client.encrypt(KeyId=key_id, Plaintext=b"x", DryRun=True)
-    with pytest.raises(client.exceptions.DryRunOperationException):
+    with pytest.raises(client.exceptions.DryRunOperationException, match="DryRun option is set"):
         client.decrypt(CiphertextBlob=blob, EncryptionContext={"a": "b"}, DryRun=True)
-    with pytest.raises(client.exceptions.InvalidCiphertextException):
-        client.decrypt(CiphertextBlob=blob)
-    with pytest.raises(client.exceptions.DryRunOperationException):
+    with pytest.raises(client.exceptions.InvalidCiphertextException) as info:
+        client.decrypt(CiphertextBlob=blob)  # without its encryption context
+    assert error_of(info) == ("InvalidCiphertextException", "", 400)
+    with pytest.raises(client.exceptions.DryRunOperationException, match="DryRun option is set"):
         client.generate_data_key(KeyId=key_id, KeySpec="AES_256", DryRun=True)
     client.disable_key(KeyId=key_id)
-    with pytest.raises(client.exceptions.DisabledException):
+    with pytest.raises(client.exceptions.DisabledException) as info:
         client.encrypt(KeyId=key_id, Plaintext=b"x")
+    arn = client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    assert error_of(info) == ("DisabledException", f"{arn} is disabled.", 400)
     assert _last(client, key_id) == before
 
 

@@ -245,12 +245,18 @@ def test_dry_run(client: KMSClient) -> None:
         )
     assert error_of(info) == ("DryRunOperationException", DRY_RUN, 400)
     # A dry run gives the error the real call would: kmsmock checks the MAC too.
-    with pytest.raises(client.exceptions.KMSInvalidMacException):
+    with pytest.raises(client.exceptions.KMSInvalidMacException) as info:
         client.verify_mac(
             Message=b"other", KeyId=key, MacAlgorithm="HMAC_SHA_256", Mac=mac, DryRun=True
         )
-    with pytest.raises(client.exceptions.InvalidKeyUsageException):
+    assert error_of(info) == ("KMSInvalidMacException", "", 400)
+    with pytest.raises(client.exceptions.InvalidKeyUsageException) as info:
         client.generate_mac(Message=b"m", KeyId=key, MacAlgorithm="HMAC_SHA_512", DryRun=True)
+    assert error_of(info) == (
+        "InvalidKeyUsageException",
+        "Algorithm HMAC_SHA_512 is incompatible with key spec HMAC_256.",
+        400,
+    )
 
 
 def test_key_last_usage(client: KMSClient) -> None:
@@ -261,10 +267,12 @@ def test_key_last_usage(client: KMSClient) -> None:
     client.verify_mac(Message=b"m", KeyId=key, MacAlgorithm="HMAC_SHA_256", Mac=mac)
     assert client.get_key_last_usage(KeyId=key)["KeyLastUsage"]["Operation"] == "VerifyMac"
     # A failed verification and a dry run are not successful uses.
-    with pytest.raises(client.exceptions.KMSInvalidMacException):
+    with pytest.raises(client.exceptions.KMSInvalidMacException) as info:
         client.verify_mac(Message=b"n", KeyId=key, MacAlgorithm="HMAC_SHA_256", Mac=mac)
-    with pytest.raises(client.exceptions.DryRunOperationException):
+    assert error_of(info) == ("KMSInvalidMacException", "", 400)
+    with pytest.raises(client.exceptions.DryRunOperationException) as info:
         client.generate_mac(Message=b"m", KeyId=key, MacAlgorithm="HMAC_SHA_256", DryRun=True)
+    assert error_of(info) == ("DryRunOperationException", DRY_RUN, 400)
     assert client.get_key_last_usage(KeyId=key)["KeyLastUsage"]["Operation"] == "VerifyMac"
 
 
@@ -283,13 +291,15 @@ def test_property_verify_accepts_exactly_the_generated_mac(
     ]
     altered = bytearray(mac)
     altered[flip // 8] ^= 1 << (flip % 8)
-    with pytest.raises(client.exceptions.KMSInvalidMacException):
+    with pytest.raises(client.exceptions.KMSInvalidMacException) as info:
         client.verify_mac(
             Message=message, KeyId=key, MacAlgorithm="HMAC_SHA_256", Mac=bytes(altered)
         )
+    assert error_of(info) == ("KMSInvalidMacException", "", 400)
     if other != message:
-        with pytest.raises(client.exceptions.KMSInvalidMacException):
+        with pytest.raises(client.exceptions.KMSInvalidMacException) as info:
             client.verify_mac(Message=other, KeyId=key, MacAlgorithm="HMAC_SHA_256", Mac=mac)
+        assert error_of(info) == ("KMSInvalidMacException", "", 400)
 
 
 def _property_key(client: KMSClient) -> str:

@@ -519,8 +519,9 @@ def test_key_last_usage(client: KMSClient, key: str) -> None:
     decrypt(client, key, blob, SHA_256)
     assert client.get_key_last_usage(KeyId=key)["KeyLastUsage"]["Operation"] == "Decrypt"
     # A failed decryption is no use.
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError) as info:
         decrypt(client, key, blob, SHA_1)
+    assert error_of(info) == ("InvalidCiphertextException", "", 400)
     client.get_public_key(KeyId=key)
     assert client.get_key_last_usage(KeyId=key)["KeyLastUsage"]["Operation"] == "Decrypt"
 

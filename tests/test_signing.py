@@ -134,6 +134,9 @@ def imported_signing_key(client: KMSClient, spec: str) -> tuple[str, Any]:
     return key, private
 
 
+DRY_RUN_TEXT = "The request would have succeeded, but the DryRun option is set."
+
+
 def signing_key(client: KMSClient, spec: str) -> str:
     created = client.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")  # type: ignore[arg-type]
     key_id: str = created["KeyMetadata"]["KeyId"]
@@ -659,8 +662,9 @@ def test_key_last_usage(kms: MockKMS, client: KMSClient) -> None:
     def last() -> Any:
         return client.get_key_last_usage(KeyId=key)["KeyLastUsage"]
 
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError) as info:
         _sign(client, key, "ECDSA_SHA_256", MESSAGE, DryRun=True)
+    assert error_of(info) == ("DryRunOperationException", DRY_RUN_TEXT, 400)
     assert last() == {}
     signature = _sign(client, key, "ECDSA_SHA_256", MESSAGE)
     assert last()["Operation"] == "Sign"
@@ -670,10 +674,16 @@ def test_key_last_usage(kms: MockKMS, client: KMSClient) -> None:
     assert used["Operation"] == "Verify"
     kms.clock.advance(seconds=10)
     # A failed verification, or a refused request, is not a use.
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError) as info:
         _verify(client, key, "ECDSA_SHA_256", b"other", signature)
-    with pytest.raises(ClientError):
+    assert error_of(info) == ("KMSInvalidSignatureException", "", 400)
+    with pytest.raises(ClientError) as info:
         _sign(client, key, "ECDSA_SHA_256", b"short", MessageType="DIGEST")
+    assert error_of(info) == (
+        "ValidationException",
+        "Digest is invalid length for algorithm ECDSA_SHA_256.",
+        400,
+    )
     assert last() == used
 
 
