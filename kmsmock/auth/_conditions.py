@@ -11,19 +11,12 @@ passes on none.
 from __future__ import annotations
 
 import datetime
-import functools
 import ipaddress
-import re
 from collections.abc import Callable, Sequence
 
+from kmsmock.auth._wildcard import glob
+
 Matcher = Callable[[str, str], bool]
-
-
-@functools.lru_cache(maxsize=1024)
-def glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """An IAM wildcard pattern (``*`` any run, ``?`` one character) as a regex."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def _number(value: str) -> float | None:
@@ -64,8 +57,10 @@ def _ip(request: str, policy: str) -> bool:
         return False
 
 
-def _arn_like(request: str, policy: str) -> bool:
-    return glob(policy).fullmatch(request) is not None
+def _like(request: str, policy: str) -> bool:
+    # ArnLike too. IAM matches each of an ARN's six colon-separated parts on its own, so
+    # there a wildcard cannot span a colon; kmsmock matches the ARN whole, as it always has.
+    return glob(policy)(request)
 
 
 # Base operator name -> (matcher, negated).
@@ -74,8 +69,8 @@ OPERATORS: dict[str, tuple[Matcher, bool]] = {
     "StringNotEquals": (lambda r, p: r == p, True),
     "StringEqualsIgnoreCase": (lambda r, p: r.lower() == p.lower(), False),
     "StringNotEqualsIgnoreCase": (lambda r, p: r.lower() == p.lower(), True),
-    "StringLike": (lambda r, p: glob(p).fullmatch(r) is not None, False),
-    "StringNotLike": (lambda r, p: glob(p).fullmatch(r) is not None, True),
+    "StringLike": (_like, False),
+    "StringNotLike": (_like, True),
     "NumericEquals": (_compare(_number, lambda a, b: a == b), False),
     "NumericNotEquals": (_compare(_number, lambda a, b: a == b), True),
     "NumericLessThan": (_compare(_number, lambda a, b: a < b), False),
@@ -94,8 +89,8 @@ OPERATORS: dict[str, tuple[Matcher, bool]] = {
     "NotIpAddress": (_ip, True),
     "ArnEquals": (lambda r, p: r == p, False),
     "ArnNotEquals": (lambda r, p: r == p, True),
-    "ArnLike": (_arn_like, False),
-    "ArnNotLike": (_arn_like, True),
+    "ArnLike": (_like, False),
+    "ArnNotLike": (_like, True),
 }
 
 

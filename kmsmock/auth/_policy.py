@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kmsmock.auth._conditions import Condition, glob
+from kmsmock._json_depth import nesting_exceeds
+from kmsmock.auth._conditions import Condition
+from kmsmock.auth._wildcard import Wildcard, glob
 from kmsmock.errors import MalformedPolicyDocumentException
 
 if TYPE_CHECKING:
@@ -42,6 +44,15 @@ _ELEMENTS = frozenset(
     }
 )
 _PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
+
+# How deeply a policy's arrays and objects may nest; deeper text is refused unparsed.
+# A policy IAM can read nests six levels at most (document, Statement, statement,
+# Condition, operator, values). AWS's parser, Jackson, stops at 1000 levels, but here
+# the JSON parser, the pretty printer and the request path share Python's recursion
+# limit of 1000 frames, so 1000 would still crash. 100 is far above any real policy and
+# far below that limit, whatever the depth of the caller. A refused document gets the
+# answer any other malformed one gets.
+MAX_POLICY_DEPTH = 100
 
 # What a principal is to a statement: not named, named through its account, named itself.
 NOT_NAMED, ACCOUNT, DIRECT = 0, 1, 2
@@ -137,7 +148,7 @@ class Actions:
 
     def __init__(self, values: Iterable[str]) -> None:
         exact: set[str] = set()
-        patterns: list[re.Pattern[str]] = []
+        patterns: list[Wildcard] = []
         for value in values:
             if value != "*" and ":" not in value:
                 raise _malformed()
@@ -150,7 +161,7 @@ class Actions:
 
     def match(self, action: str) -> bool:
         """``action`` is lower case, e.g. ``kms:encrypt``."""
-        return action in self.exact or any(p.fullmatch(action) for p in self.patterns)
+        return action in self.exact or any(p(action) for p in self.patterns)
 
 
 class Resources:
@@ -162,7 +173,7 @@ class Resources:
         self.patterns = tuple(glob(v) for v in values if v != "*")
 
     def match(self, resource: str) -> bool:
-        return self.anything or any(p.fullmatch(resource) for p in self.patterns)
+        return self.anything or any(p(resource) for p in self.patterns)
 
 
 class Statement:
@@ -282,11 +293,29 @@ def _statement(raw: Any, identity: bool, named: list[str]) -> Statement | None:
     return statement
 
 
+def _lone_surrogates(text: str, document: Any) -> bool:
+    """Whether a string in the document is half a UTF-16 pair, e.g. from ``"\\ud800"``.
+
+    Such a string is not Unicode text: AWS could not store it, nor kmsmock print it back.
+    """
+    if text.isascii() and "\\u" not in text:
+        return False
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _compile(text: str, identity: bool) -> Policy:
+    if nesting_exceeds(text, MAX_POLICY_DEPTH):
+        raise _malformed()
     try:
         document = json.loads(text)
     except ValueError as error:
         raise _malformed() from error
+    if _lone_surrogates(text, document):
+        raise _malformed()
     if not isinstance(document, dict) or not set(document) <= _TOP:
         raise _malformed()
     if document.get("Version", "2012-10-17") not in ("2012-10-17", "2008-10-17"):

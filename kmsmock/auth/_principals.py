@@ -15,6 +15,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from kmsmock._json_depth import nesting_exceeds, value_nesting_exceeds
+from kmsmock.auth._policy import MAX_POLICY_DEPTH
 from kmsmock.backend._arn import partition, root_arn
 from kmsmock.errors import UnrecognizedClientException
 
@@ -40,6 +42,16 @@ def _documents(policy: PolicyInput | Sequence[PolicyInput] | None) -> list[dict[
     items = [policy] if isinstance(policy, (str, Mapping)) else list(policy)
     documents = []
     for item in items:
+        # Checked before json.loads or json.dumps, which recurse once per level.
+        deep = (
+            nesting_exceeds(item, MAX_POLICY_DEPTH)
+            if isinstance(item, str)
+            else value_nesting_exceeds(item, MAX_POLICY_DEPTH)
+        )
+        if deep:
+            raise ValueError(
+                f"an identity policy nests arrays and objects at most {MAX_POLICY_DEPTH} deep"
+            )
         document = json.loads(item) if isinstance(item, str) else dict(item)
         if not isinstance(document, dict):
             raise ValueError("an identity policy is a JSON object")
