@@ -21,6 +21,10 @@ The per-test measure is what a test pays around its first KMS call: start a mock
 create a boto3 client, CreateKey, stop. Memory is the Python heap that CreateKey calls
 leave behind, per key (tracemalloc snapshot difference).
 
+Listing at scale (kmsmock alone) checks that a page costs the same however many keys
+exist: the mean page of a full ListKeys over 10,000 keys against its first page, and a
+full listing of 100,000 keys through boto3's paginator at the default page size.
+
 The verdict (exit status) is always 0: this is a measurement, and CI runs ``--quick``
 as a smoke test only.
 """
@@ -93,6 +97,10 @@ class Settings:
     per_test: int  # samples per repetition
     memory_keys: int
     moto_memory_keys: int  # moto generates an RSA-2048 key per symmetric key
+    scale_keys: int  # ListKeys over this many keys: mean page against first page
+    scale_first_calls: int  # per repetition, for the first page at that scale
+    full_listing_keys: int  # listed whole, page by page, at the default page size
+    scale_reps: int
 
 
 FULL = Settings(
@@ -104,6 +112,10 @@ FULL = Settings(
     per_test=2,
     memory_keys=10_000,
     moto_memory_keys=200,
+    scale_keys=10_000,
+    scale_first_calls=20,
+    full_listing_keys=100_000,
+    scale_reps=3,
 )
 QUICK = Settings(
     reps=3,
@@ -114,6 +126,10 @@ QUICK = Settings(
     per_test=1,
     memory_keys=1_000,
     moto_memory_keys=10,
+    scale_keys=1_000,
+    scale_first_calls=3,
+    full_listing_keys=2_000,
+    scale_reps=1,
 )
 
 
@@ -744,6 +760,109 @@ def authorization_cost(settings: Settings) -> dict[str, list[int]]:
     return samples
 
 
+# -- listing at scale (issue 10) ----------------------------------------------------------
+
+SCALE_RATIO_TARGET = 2.0
+FULL_LISTING_TARGET = 2.0  # seconds, on the machine the targets were set on
+
+
+@dataclass
+class Scale:
+    """ListKeys over many keys, kmsmock only: a page's cost must not grow with the keys."""
+
+    keys: int
+    first_page: list[int]  # ns, each a single call of the first page
+    mean_page: list[float]  # ns, each the mean page of one full listing
+    full_keys: int
+    full_listing: list[float]  # seconds, each a full listing through the paginator
+
+
+def _populate_backend(kms: kmsmock.MockKMS, count: int) -> None:
+    """``count`` symmetric keys in REGION, made through the backend: CreateKey through
+    boto3 would take most of the run at 100,000 keys, and only listing is measured."""
+    backend = kms.backend
+    region = backend.region(ACCOUNT, REGION)
+    for _ in range(count):
+        backend.create_key(region)
+
+
+def _page_times(client: KMSClient) -> list[int]:
+    """A full ListKeys at the default page size, each page's call timed on its own (ns)."""
+    times: list[int] = []
+    marker: str | None = None
+    while True:
+        started = time.perf_counter_ns()
+        page = client.list_keys(Marker=marker) if marker else client.list_keys()
+        times.append(time.perf_counter_ns() - started)
+        if not page["Truncated"]:
+            return times
+        marker = page["NextMarker"]
+
+
+def listing_at_scale(settings: Settings) -> Scale:
+    scale = Scale(settings.scale_keys, [], [], settings.full_listing_keys, [])
+    with kmsmock.mock_kms() as kms:
+        _populate_backend(kms, settings.scale_keys)
+        client = boto3.client("kms", region_name=REGION)
+        _page_times(client)  # warm-up: the first listing indexes the keys
+        for rep in range(settings.scale_reps):
+            progress(f"listing at scale: repetition {rep + 1}/{settings.scale_reps}")
+            # Alternated, so that machine noise hits both alike.
+            scale.first_page += time_calls(client.list_keys, settings.scale_first_calls)
+            scale.mean_page.append(statistics.mean(_page_times(client)))
+    gc.collect()
+    with kmsmock.mock_kms() as kms:
+        progress(f"listing at scale: {settings.full_listing_keys:,} keys")
+        _populate_backend(kms, settings.full_listing_keys)
+        paginator = boto3.client("kms", region_name=REGION).get_paginator("list_keys")
+        for _ in range(settings.scale_reps):
+            started = time.perf_counter()
+            listed = sum(len(page["Keys"]) for page in paginator.paginate())
+            scale.full_listing.append(time.perf_counter() - started)
+            if listed != settings.full_listing_keys:
+                raise SystemExit(f"ListKeys listed {listed:,} of {settings.full_listing_keys:,}")
+    gc.collect()
+    return scale
+
+
+def render_scale(scale: Scale, markdown: bool) -> str:
+    first_us = statistics.median(scale.first_page) / 1000
+    mean_us = statistics.median(scale.mean_page) / 1000
+    ratio = mean_us / first_us
+    seconds = statistics.median(scale.full_listing)
+
+    def verdict(passed: bool) -> str:
+        return "PASS" if passed else "MISS"
+
+    header = ["ListKeys at scale, kmsmock", "value", "target", ""]
+    table = [
+        header,
+        [f"first page over {scale.keys:,} keys (µs)", f"{first_us:,.0f}", "", ""],
+        [f"mean page of a full listing over {scale.keys:,} keys (µs)", f"{mean_us:,.0f}", "", ""],
+        [
+            f"ListKeys over {scale.keys:,} keys: mean page / first page",
+            f"{ratio:.2f}x",
+            f"≤ {SCALE_RATIO_TARGET:.2f}x",
+            verdict(ratio <= SCALE_RATIO_TARGET),
+        ],
+        [
+            f"full listing of {scale.full_keys:,} keys at the default page size (seconds)",
+            f"{seconds:.2f}",
+            f"< {FULL_LISTING_TARGET:.1f} s",
+            verdict(seconds < FULL_LISTING_TARGET),
+        ],
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in table]
+        lines.insert(1, "| --- | ---: | ---: | :---: |")
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row))
+        for row in table
+    )
+
+
 # -- report -----------------------------------------------------------------------------
 
 
@@ -903,6 +1022,7 @@ def main(argv: list[str] | None = None) -> int:
     off = median_us(authorization["off"])
     default_us = median_us(authorization["default"])
     conditional_us = median_us(authorization["conditional"])
+    scale = listing_at_scale(settings)
 
     samples = settings.reps * settings.calls
     context = (
@@ -940,6 +1060,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {note}" if args.markdown else note)
     print()
     print(render_authorization(off, default_us, conditional_us, args.markdown))
+    print()
+    print(render_scale(scale, args.markdown))
+    scale_note = (
+        "listing at scale: kmsmock only (moto's CreateKey makes an RSA key per key, too "
+        "slow for 100,000). Keys are made through kmsmock's backend, not CreateKey; the "
+        f"ratio is the median over {settings.scale_reps} full listings of the mean page, "
+        f"against the median of {settings.scale_reps * settings.scale_first_calls} first "
+        "pages, alternated; the full listing runs boto3's paginator "
+        f"({settings.scale_reps} runs, median)."
+    )
+    print()
+    print(f"- {scale_note}" if args.markdown else scale_note)
     return 0
 
 

@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from kmsmock._model import operation_names
+from kmsmock._model import operation_names, service_model
 from kmsmock._protocol import OperationCodec
 
 Handler = Callable[..., Mapping[str, Any] | None]
@@ -50,7 +50,10 @@ def lookup(name: str) -> Operation | None:
     ready = _READY.get(name)
     if ready is None:
         handler = _REGISTERED.get(name)
-        if handler is None:
+        if handler is None or name not in service_model().operation_names:
+            # An operation the installed botocore's model lacks has no shapes to decode
+            # with: kmsmock then simulates the KMS that model describes, which has no
+            # such operation.
             return None
         ready = _READY[name] = Operation(name, handler)
     return ready

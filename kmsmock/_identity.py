@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping
 
 from kmsmock.auth._principals import IdentityRegistry, Principal
-from kmsmock.errors import MissingAuthenticationTokenException
+from kmsmock.backend._arn import is_region
+from kmsmock.errors import InvalidSignatureException, MissingAuthenticationTokenException
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 
@@ -31,5 +32,11 @@ def caller(registry: IdentityRegistry, headers: Mapping[str, str | bytes]) -> tu
         match = _CREDENTIAL.search(authorization)
         if match:
             access_key, region, _service = match.groups()
+            if not is_region(region):
+                # AWS's text; checked before the access key, so a request scoped to no
+                # region never touches kmsmock's state.
+                raise InvalidSignatureException(
+                    f"Credential should be scoped to a valid region, not '{region}'. "
+                )
             return registry.lookup(access_key), region
     raise MissingAuthenticationTokenException("Missing Authentication Token")

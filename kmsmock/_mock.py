@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 import threading
 import unittest
 from collections.abc import Callable, Mapping, Sequence
@@ -26,9 +27,10 @@ from kmsmock.auth._principals import (
     UnknownCredentials,
     User,
 )
+from kmsmock.backend._arn import is_region, parse_arn
 from kmsmock.backend._backend import Account, Backend, Region
 from kmsmock.backend._clock import Clock
-from kmsmock.backend._journal import Call
+from kmsmock.backend._journal import Journal, JournalOption, journal_limit
 from kmsmock.backend._key import Key
 from kmsmock.backend._key_stores import KeyStore
 from kmsmock.backend._settings import Settings
@@ -39,10 +41,13 @@ DEFAULT_REGION = "us-east-1"
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
 _lock = threading.Lock()
 _stack: list[MockKMS] = []
-# Environment variables the outermost activation set, to remove on its stop.
-_env_set: list[str] = []
+# What the outermost activation changed in the environment: each variable's value
+# before (None where it was absent), put back exactly on its stop.
+_env_saved: dict[str, str | None] = {}
 
 
 _Handle = Callable[
@@ -68,19 +73,29 @@ def innermost() -> MockKMS | None:
         return None
 
 
+def _set_env(name: str, value: str) -> None:
+    _env_saved.setdefault(name, os.environ.get(name))
+    os.environ[name] = value
+
+
 def _provide_environment(region: str) -> None:
-    if "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ:
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ[name] = "testing"
-            _env_set.append(name)
-    if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
-        os.environ["AWS_DEFAULT_REGION"] = region
-        _env_set.append("AWS_DEFAULT_REGION")
+    # botocore takes credentials from the environment only when both are non-empty
+    # (CI systems often export them empty); otherwise it goes on down its chain, to
+    # the instance metadata service at last. So an incomplete pair is replaced whole.
+    if not (os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY")):
+        _set_env("AWS_ACCESS_KEY_ID", "testing")
+        _set_env("AWS_SECRET_ACCESS_KEY", "testing")
+    if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
+        _set_env("AWS_DEFAULT_REGION", region)
 
 
 def _restore_environment() -> None:
-    while _env_set:
-        os.environ.pop(_env_set.pop(), None)
+    while _env_saved:
+        name, value = _env_saved.popitem()
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 class MockKMS:
@@ -96,25 +111,27 @@ class MockKMS:
         *,
         account: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
-        journal: bool = True,
+        journal: JournalOption = True,
         unknown_credentials: UnknownCredentials = "default",
         check_principals: bool = True,
         replica_creation_seconds: float = 0.0,
         on_demand_rotation_seconds: float = 0.0,
         on_demand_rotation_limit: int = 10,
     ) -> None:
-        if not (len(account) == 12 and account.isdigit()):
+        if not isinstance(account, str) or _ACCOUNT_ID.fullmatch(account) is None:
             raise ValueError(f"account must be 12 digits, not {account!r}")
+        if not isinstance(region, str) or not is_region(region):
+            raise ValueError(f"region must be a region name such as 'eu-west-1', not {region!r}")
         self.account_id = account
         self.region = region
-        self._journal = journal
+        self._journal = journal_limit(journal)
         self._active = False
         self.settings = Settings(
             replica_creation_seconds=replica_creation_seconds,
             on_demand_rotation_seconds=on_demand_rotation_seconds,
             on_demand_rotation_limit=on_demand_rotation_limit,
         )
-        self.backend = Backend(journal=journal, settings=self.settings)
+        self.backend = Backend(journal=self._journal, settings=self.settings)
         self.identities = IdentityRegistry(
             account,
             region,
@@ -283,22 +300,38 @@ class MockKMS:
         return self.backend.accounts
 
     def account(self, account_id: str | None = None) -> Account:
-        return self.backend.account(account_id or self.account_id)
+        """An account's state (default: the mock's own); empty, and not added to the
+        mock's state, if nothing has happened in it."""
+        account_id = account_id or self.account_id
+        found = self.backend.accounts.get(account_id)
+        return found if found is not None else Account(account_id)
 
     def region_state(self, region: str | None = None, account: str | None = None) -> Region:
+        """The state of one account and region (default: the mock's own).
+
+        A region nothing has happened in yet is returned empty, and is not added to
+        the mock's state by being looked at.
+        """
+        account_id = account or self.account_id
+        name = region or self.region
         with self.backend.lock:
             self.backend.expire(self.backend.clock.now())
-        return self.backend.region(account or self.account_id, region or self.region)
+            found = self.backend.find_region(account_id, name)
+        return found if found is not None else Region(account_id, name)
 
     def keys(self, region: str | None = None, account: str | None = None) -> list[Key]:
         """Keys of one account and region (default: the mock's own), in creation order."""
         return list(self.region_state(region, account).keys.values())
 
     def key(self, key_id: str, region: str | None = None, account: str | None = None) -> Key:
-        """The key with this id (or ARN); KeyError if there is none."""
+        """The key with this id or key ARN; KeyError if there is none."""
+        if not isinstance(key_id, str):
+            raise TypeError(f"key_id must be a str, not {type(key_id).__name__}")
         if key_id.startswith("arn:"):
-            _, _, _, region, account, resource = key_id.split(":", 5)
-            key_id = resource.split("/", 1)[1]
+            arn = parse_arn(key_id)
+            if arn is None or arn.kind != "key":
+                raise KeyError(key_id)
+            region, account, key_id = arn.region, arn.account, arn.resource
         return self.region_state(region, account).keys[key_id]
 
     def custom_key_store(
@@ -313,9 +346,11 @@ class MockKMS:
         return self.region_state(region, account).key_stores[store_id]
 
     @property
-    def calls(self) -> list[Call]:
-        """Every call this mock answered, in order."""
-        return self.backend.journal.calls
+    def calls(self) -> Journal:
+        """The calls this mock answered, oldest first: the last 10,000 by default
+        (``mock_kms(journal=N)`` keeps N, ``None`` all, ``False`` none).
+        ``kms.calls.clear()`` forgets them."""
+        return self.backend.journal
 
     def __repr__(self) -> str:
         state = "active" if self._active else "inactive"
@@ -331,7 +366,7 @@ def mock_kms(
     *,
     account: str = DEFAULT_ACCOUNT,
     region: str = DEFAULT_REGION,
-    journal: bool = True,
+    journal: JournalOption = True,
     unknown_credentials: UnknownCredentials = "default",
     check_principals: bool = True,
     replica_creation_seconds: float = 0.0,
@@ -346,7 +381,7 @@ def mock_kms(
     *,
     account: str = DEFAULT_ACCOUNT,
     region: str = DEFAULT_REGION,
-    journal: bool = True,
+    journal: JournalOption = True,
     unknown_credentials: UnknownCredentials = "default",
     check_principals: bool = True,
     replica_creation_seconds: float = 0.0,

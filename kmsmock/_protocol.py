@@ -22,6 +22,7 @@ from botocore import xform_name
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from kmsmock._java_order import java_set_order
+from kmsmock._json_depth import nesting_exceeds
 from kmsmock._model import operation_model
 from kmsmock.errors import KMSError, SerializationException, ValidationException
 
@@ -96,6 +97,25 @@ def _serialization(expected: str, value: Any) -> SerializationException:
     return SerializationException(f"Expected {expected} but found {found}")
 
 
+def _unicode_checked(value: str, path: str) -> str:
+    """``value``, if it is a sequence of Unicode scalar values.
+
+    JSON's ``\\uD800`` escapes can spell a lone surrogate, which no UTF-8 text holds:
+    AWS stores, logs and hashes strings as UTF-8, so kmsmock refuses such a string where
+    it is decoded rather than fail later wherever it is first encoded.
+    """
+    # isascii() reads a flag of the str object: the common case costs nothing.
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            where = f" at '{path}'" if path else ""
+            raise SerializationException(
+                f"Invalid string{where}: lone UTF-16 surrogate \\u{ord(value[error.start]):04x}"
+            ) from None
+    return value
+
+
 def _string_decoder(shape: Shape) -> _Decoder:
     length = _length_checks(shape)
     enum = list(getattr(shape, "enum", []) or [])
@@ -108,6 +128,7 @@ def _string_decoder(shape: Shape) -> _Decoder:
     def decode(value: Any, path: str, errors: list[str]) -> Any:
         if not isinstance(value, str):
             raise _serialization("string", value)
+        _unicode_checked(value, path)
         if length is not None:
             length(value, len(value), path, errors)
         if enum_set and value not in enum_set:
@@ -130,13 +151,26 @@ def _string_decoder(shape: Shape) -> _Decoder:
     return decode
 
 
+# The Java types AWS's front end reads integer and long members into: a number
+# outside them fails deserialization before any constraint is checked.
+_JAVA_RANGES = {"integer": ("int", 31), "long": ("long", 63)}
+
+
 def _integer_decoder(shape: Shape) -> _Decoder:
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
+    java_type, bits = _JAVA_RANGES[shape.type_name]
+    smallest, largest = -(2**bits), 2**bits - 1
 
     def decode(value: Any, path: str, errors: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _serialization("integer", value)
+        if not smallest <= value <= largest:
+            shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:40]}..."
+            raise SerializationException(
+                f"Numeric value ({shown}) out of range of {java_type} "
+                f"({smallest} - {largest}) at '{path}'"
+            )
         if low is not None and value < low:
             errors.append(
                 _violation(
@@ -182,10 +216,20 @@ def _blob_decoder(shape: Shape) -> _Decoder:
     return decode
 
 
+# Epoch seconds of 0001-01-01 and 9999-12-31T23:59:59Z: the dates a timestamp can
+# name. Beyond them no date exists to compare or print (an integer of 400 digits
+# is not even a float).
+_EARLIEST = -62135596800
+_LATEST = 253402300799
+
+
 def _timestamp_decoder(shape: Shape) -> _Decoder:
     def decode(value: Any, path: str, errors: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _serialization("timestamp", value)
+        # Compared before float(): float() of a huge integer raises OverflowError.
+        if not _EARLIEST <= value <= _LATEST:
+            raise SerializationException(f"Timestamp at '{path}' is out of range")
         return float(value)
 
     return decode
@@ -415,6 +459,30 @@ def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
     return encode_scalar
 
 
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; Python's parser accepts them unless told not to.
+    raise ValueError(f"{name} is not JSON")
+
+
+# Deeper than any KMS input shape (three levels at most) by a wide margin, and far
+# from the recursion limit the parser would otherwise hit: a deeper document can
+# only fail to match its shape, so its refusal is a SerializationException either way.
+MAX_NESTING = 100
+
+
+def _load(body: bytes) -> Any:
+    if not body:
+        return {}
+    if nesting_exceeds(body, MAX_NESTING):
+        raise SerializationException(
+            f"Invalid JSON in request body: nested deeper than {MAX_NESTING} levels"
+        )
+    try:
+        return json.loads(body, parse_constant=_no_constant)
+    except ValueError as error:
+        raise SerializationException("Invalid JSON in request body") from error
+
+
 class OperationCodec:
     """Decoder and encoder of one operation."""
 
@@ -440,10 +508,7 @@ class OperationCodec:
         """Snake-case keyword arguments for the handler, or a KMSError."""
         if self._decode is None:
             return {}
-        try:
-            document = json.loads(body) if body else {}
-        except ValueError as error:
-            raise SerializationException("Invalid JSON in request body") from error
+        document = _load(body)
         errors: list[str] = []
         arguments: dict[str, Any] = self._decode(document, "", errors)
         if errors:

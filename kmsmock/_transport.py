@@ -65,6 +65,9 @@ def handle(
     name = target[len(_TARGET_PREFIX) :] if target.startswith(_TARGET_PREFIX) else ""
     principal: Principal = identities.default
     region = ""
+    # The journal keeps the registered name, one string for every call, not the slice;
+    # of a name no operation has, no more than an operation name's length.
+    recorded_name = name[:128]
     error_code: str | None = None
     # Made before dispatch: GetKeyLastUsage reports the request id of a key's last use.
     request_id = _request_id()
@@ -74,6 +77,7 @@ def handle(
             if name and name in service_model().operation_names:
                 raise NotYetImplemented(f"the KMS operation {name}")
             raise UnknownOperationException("")
+        recorded_name = operation.name
         principal, region = caller(identities, headers)
         arguments = operation.codec.decode(body)
         unsupported = arguments.keys() - operation.accepts
@@ -97,5 +101,12 @@ def handle(
         raise
     finally:
         backend.journal.record(
-            Call(backend.clock.now(), principal.account_id, region, principal.arn, name, error_code)
+            Call(
+                backend.clock.now(),
+                principal.account_id,
+                region,
+                principal.arn,
+                recorded_name,
+                error_code,
+            )
         )

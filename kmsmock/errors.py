@@ -48,6 +48,10 @@ class UnrecognizedClientException(KMSError):
     code = "UnrecognizedClientException"
 
 
+class InvalidSignatureException(KMSError):
+    code = "InvalidSignatureException"
+
+
 class AlreadyExistsException(KMSError):
     code = "AlreadyExistsException"
 

@@ -31,6 +31,21 @@ def partition(region: str) -> str:
     return "aws"
 
 
+@functools.cache
+def _region_patterns() -> tuple[re.Pattern[str], ...]:
+    # botocore's endpoint data says which names each partition's regions take.
+    from botocore.loaders import Loader
+
+    partitions = Loader().load_data("endpoints")["partitions"]
+    return tuple(re.compile(p["regionRegex"], re.ASCII) for p in partitions)
+
+
+@functools.lru_cache(maxsize=256)
+def is_region(name: str) -> bool:
+    """Whether ``name`` is a region name of some AWS partition (``eu-west-1``)."""
+    return len(name) <= 64 and any(p.match(name) for p in _region_patterns())
+
+
 def key_arn(region: str, account: str, key_id: str) -> str:
     return f"arn:{partition(region)}:kms:{region}:{account}:key/{key_id}"
 

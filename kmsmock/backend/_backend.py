@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import os
@@ -13,9 +14,10 @@ from typing import TYPE_CHECKING
 from kmsmock.backend._arn import alias_arn
 from kmsmock.backend._clock import Clock
 from kmsmock.backend._grants import Grant
-from kmsmock.backend._journal import Journal
+from kmsmock.backend._journal import DEFAULT_LIMIT, Journal
 from kmsmock.backend._key import Key, KeyMaterial, Ring
 from kmsmock.backend._keystate import KeyState
+from kmsmock.backend._ordered import Ordered
 from kmsmock.backend._settings import Settings
 
 if TYPE_CHECKING:
@@ -30,35 +32,136 @@ Action = Callable[[float], None]
 
 
 class Alias:
-    __slots__ = ("creation_date", "last_updated_date", "name", "position", "target_key_id")
+    __slots__ = ("creation_date", "last_updated_date", "name", "seq", "target_key_id")
 
     def __init__(self, name: str, target_key_id: str, now: float, seq: int) -> None:
         self.name = name
+        # Changed only through Region.retarget, which keeps the index by target right.
         self.target_key_id = target_key_id
         self.creation_date = now
         self.last_updated_date = now
-        # Listing position: zero-padded creation order, so string order is list order.
-        self.position = f"{seq:020d}"
+        # Listing position: creation order.
+        self.seq = seq
+
+
+def _seq(item: Key | Alias | Grant) -> int:
+    return item.seq
+
+
+def _grant_live(grant: Grant) -> bool:
+    return grant.live
 
 
 class Region:
-    """Keys and aliases of one account in one region."""
+    """Keys and aliases of one account in one region, with what lists them by page.
 
-    __slots__ = ("account_id", "aliases", "key_stores", "keys", "name")
+    ``keys`` and ``aliases`` are the state; the indexes beside them (backend/_ordered.py)
+    catch up with what was added when a listing reads them, and skip what went.
+    """
+
+    __slots__ = (
+        "_alias_order",
+        "_by_target",
+        "_grant_orders",
+        "_key_order",
+        "_retirable",
+        "account_id",
+        "aliases",
+        "key_stores",
+        "keys",
+        "name",
+    )
 
     def __init__(self, account_id: str, name: str) -> None:
         self.account_id = account_id
         self.name = name
-        # Dicts keep insertion order, which is the listing order.
+        # Dicts keep insertion order, which is creation order: every key and alias is
+        # made with a new sequence number just before it is inserted.
         self.keys: dict[str, Key] = {}
         self.aliases: dict[str, Alias] = {}
         self.key_stores: dict[str, KeyStore] = {}
+        self._key_order = Ordered[Key](_seq, self._has_key)
+        self._alias_order = Ordered[Alias](_seq, self._has_alias)
+        # Key id -> the aliases filed under it, in creation order: those created
+        # for it or retargeted to it, some of which may since have gone or moved on.
+        self._by_target: dict[str, list[Alias]] = {}
+        # Key id -> its grants in creation order, made when the key's grants are first
+        # listed (only keys with grants pay for one).
+        self._grant_orders: dict[str, Ordered[Grant]] = {}
+        # Retiring principal -> grants on this region's keys that name it.
+        self._retirable: dict[str, Ordered[Grant]] = {}
 
     def alias_arn(self, alias_name: str) -> str:
         return alias_arn(self.name, self.account_id, alias_name)
 
+    def _has_key(self, key: Key) -> bool:
+        return self.keys.get(key.key_id) is key
+
+    def _has_alias(self, alias: Alias) -> bool:
+        return self.aliases.get(alias.name) is alias
+
+    def key_listing(self) -> Ordered[Key]:
+        order = self._key_order
+        order.catch_up(self.keys.values())
+        return order
+
+    def alias_listing(self) -> Ordered[Alias]:
+        order = self._alias_order
+        by_target = self._by_target
+        for alias in order.catch_up(self.aliases.values()):
+            # Newer than anything filed, so appending keeps each list in order.
+            by_target.setdefault(alias.target_key_id, []).append(alias)
+        return order
+
     def aliases_of(self, key_id: str) -> list[Alias]:
-        return [a for a in self.aliases.values() if a.target_key_id == key_id]
+        """The aliases of a key, in creation order: a look at its own few, not at all."""
+        self.alias_listing()
+        filed = self._by_target.get(key_id)
+        if not filed:
+            return []
+        aliases = self.aliases
+        live = [a for a in filed if aliases.get(a.name) is a and a.target_key_id == key_id]
+        if len(live) < len(filed):
+            if live:
+                filed[:] = live
+            else:
+                del self._by_target[key_id]
+        return live[:]
+
+    def retarget(self, alias: Alias, key_id: str) -> None:
+        """Point an alias at another key (UpdateAlias)."""
+        # Catch up first: an alias not yet filed would otherwise be filed under its new
+        # target twice, here and when the index next catches up.
+        self.alias_listing()
+        alias.target_key_id = key_id
+        filed = self._by_target.setdefault(key_id, [])
+        if not any(a is alias for a in filed):
+            bisect.insort(filed, alias, key=_seq)
+
+    def grant_listing(self, key: Key) -> Ordered[Grant]:
+        """A key's grants in creation order (the key is in this region)."""
+        order = self._grant_orders.get(key.key_id)
+        if order is None:
+            order = self._grant_orders[key.key_id] = Ordered[Grant](_seq, _grant_live)
+        if key.grants is not None:
+            order.catch_up(key.grants.values())
+        return order
+
+    def file_retirable(self, grant: Grant) -> None:
+        """Index a new grant on one of this region's keys by its retiring principal."""
+        assert grant.retiring is not None
+        order = self._retirable.get(grant.retiring)
+        if order is None:
+            order = self._retirable[grant.retiring] = Ordered[Grant](_seq, _grant_live)
+        order.extend((grant,))
+
+    def retirable(self, principal: str) -> Ordered[Grant] | None:
+        return self._retirable.get(principal)
+
+    def forget_key(self, key: Key) -> None:
+        """Drop what indexes a deleted key's own items (its aliases are deleted first)."""
+        self._by_target.pop(key.key_id, None)
+        self._grant_orders.pop(key.key_id, None)
 
     def __repr__(self) -> str:
         return f"<Region {self.account_id}/{self.name}: {len(self.keys)} keys>"
@@ -84,7 +187,9 @@ class Account:
 class Backend:
     """All simulated accounts of one activation, with its clock and journal."""
 
-    def __init__(self, *, journal: bool = True, settings: Settings | None = None) -> None:
+    def __init__(
+        self, *, journal: int | None = DEFAULT_LIMIT, settings: Settings | None = None
+    ) -> None:
         self.settings = settings if settings is not None else Settings()
         self.accounts: dict[str, Account] = {}
         self.clock = Clock(on_change=self._time_moved)
@@ -111,6 +216,11 @@ class Backend:
 
     def region(self, account_id: str, region: str) -> Region:
         return self.account(account_id).region(region)
+
+    def find_region(self, account_id: str, region: str) -> Region | None:
+        """The region's state if it has any; a lookup never creates state."""
+        account = self.accounts.get(account_id)
+        return None if account is None else account.regions.get(region)
 
     def create_key(
         self,
@@ -140,7 +250,7 @@ class Backend:
             key_manager=key_manager,
         )
         if origin == "EXTERNAL":
-            key.state = KeyState.PENDING_IMPORT
+            key.enter(KeyState.PENDING_IMPORT)
         elif ring is None and key_spec == "SYMMETRIC_DEFAULT":
             # A symmetric version costs only its id until it is used.
             self.add_material(key)
@@ -217,6 +327,7 @@ class Backend:
         region.keys.pop(key.key_id, None)
         for alias in region.aliases_of(key.key_id):
             del region.aliases[alias.name]
+        region.forget_key(key)
         key.grants = None
         mr = key.mr
         if mr is not None:
@@ -232,6 +343,6 @@ class Backend:
                 days = primary.pending_window_days
                 assert days is not None
                 start = key.deletion_date if key.deletion_date is not None else self.clock.now()
-                primary.state = KeyState.PENDING_DELETION
+                primary.enter(KeyState.PENDING_DELETION)
                 primary.deletion_date = start + days * 86400.0
                 self.schedule_deletion(primary)

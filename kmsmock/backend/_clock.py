@@ -9,9 +9,30 @@ kept to the millisecond, the precision of the timestamps KMS sends (``1571767572
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from collections.abc import Callable
+
+# The times the clock may show. KMS reports dates up to seven years past now (a
+# rotation period is at most 2,560 days), and botocore parses none past 9999.
+EARLIEST = 0.0
+LATEST = dt.datetime(9990, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+
+
+def _check_number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError(f"{name} must be a number, not NaN")
+
+
+def _check_range(target: float) -> None:
+    # Checked before anything is stored: a refused move leaves the clock as it was.
+    if not EARLIEST <= target <= LATEST:
+        raise ValueError(
+            f"kmsmock's clock stays between 1970-01-01 and 9990-01-01 (UTC); {target!r} is outside"
+        )
 
 
 class Clock:
@@ -37,10 +58,20 @@ class Clock:
         self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
     ) -> float:
         """Move kmsmock's time forward (never back); returns the new time."""
+        for name, value in (
+            ("days", days),
+            ("hours", hours),
+            ("minutes", minutes),
+            ("seconds", seconds),
+        ):
+            _check_number(name, value)
         delta = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        if not math.isfinite(delta):
+            raise ValueError("the clock cannot advance by an infinite amount")
         if delta < 0:
             raise ValueError("the clock only moves forward; use set() to jump")
         with self._lock:
+            _check_range(time.time() + self._offset + delta)
             self._offset += delta
         return self._changed()
 
@@ -51,7 +82,9 @@ class Clock:
                 raise ValueError("give an aware datetime (with tzinfo), e.g. in UTC")
             target = when.timestamp()
         else:
+            _check_number("when", when)
             target = float(when)
+        _check_range(target)
         with self._lock:
             self._offset = target - time.time()
         return self._changed()

@@ -63,8 +63,8 @@ class Grant:
         "key",
         "name",
         "operations",
-        "position",
         "retiring",
+        "seq",
         "subset",
     )
 
@@ -81,7 +81,7 @@ class Grant:
         subset: Mapping[str, str] | None,
         creation_date: float,
         issuing_account: str,
-        position: str,
+        seq: int,
     ) -> None:
         self.key = key
         self.grant_id = grant_id
@@ -93,8 +93,8 @@ class Grant:
         self.subset = dict(subset) if subset is not None else None
         self.creation_date = creation_date
         self.issuing_account = issuing_account
-        # Listing order: zero-padded creation sequence.
-        self.position = position
+        # Listing position: creation order.
+        self.seq = seq
 
     def same_terms(
         self,

@@ -159,6 +159,7 @@ class Key:
     """A KMS key in one account and region. Attributes hold AWS's own values."""
 
     __slots__ = (
+        "_state",
         "account_id",
         "creation_date",
         "deletion_date",
@@ -177,7 +178,6 @@ class Key:
         "region",
         "ring",
         "seq",
-        "state",
         "tags",
         "xks_key_id",
     )
@@ -210,7 +210,7 @@ class Key:
         self.key_manager = key_manager
         # None means the default key policy; it is rendered only when asked for.
         self.policy = policy
-        self.state = KeyState.ENABLED
+        self._state = KeyState.ENABLED
         self.deletion_date: float | None = None
         self.pending_window_days: int | None = None
         self.tags: dict[str, str] | None = None
@@ -228,6 +228,38 @@ class Key:
     @property
     def arn(self) -> str:
         return key_arn(self.region, self.account_id, self.key_id)
+
+    @property
+    def state(self) -> KeyState:
+        return self._state
+
+    @state.setter
+    def state(self, value: KeyState | str) -> None:
+        """Enable or disable the key, as EnableKey and DisableKey would.
+
+        Other states come with dates, events and material that only the KMS calls that
+        enter them set up (ScheduleKeyDeletion, ImportKeyMaterial, ...), so a test moves
+        the key there through those calls.
+        """
+        if not isinstance(value, str):
+            raise TypeError(f"a key state is a KeyState, not {type(value).__name__}")
+        try:
+            state = KeyState(value)
+        except ValueError:
+            names = ", ".join(s.value for s in KeyState)
+            raise ValueError(f"{value!r} is not a key state; one of: {names}") from None
+        settable = (KeyState.ENABLED, KeyState.DISABLED)
+        if state not in settable or self._state not in settable:
+            raise ValueError(
+                f"kms.key(...).state moves a key between Enabled and Disabled only; "
+                f"this key is {self._state.value}: use the KMS operations to go from "
+                f"{self._state.value} to {state.value}"
+            )
+        self._state = state
+
+    def enter(self, state: KeyState) -> None:
+        """Move to ``state``: for kmsmock's own transitions, which bring what it needs."""
+        self._state = state
 
     @property
     def enabled(self) -> bool:

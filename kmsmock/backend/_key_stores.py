@@ -208,7 +208,7 @@ class KeyStore:
         held = self.held
         for key in keys:
             if key.state is KeyState.UNAVAILABLE:
-                key.state = held.get(key.key_id, KeyState.ENABLED)
+                key.enter(held.get(key.key_id, KeyState.ENABLED))
         held.clear()
 
     def disconnect(self, keys: Iterable[Key]) -> None:
@@ -226,7 +226,7 @@ class KeyStore:
         """Make ``key`` Unavailable, remembering the state it returns to."""
         if key.state in _HIDDEN:
             self.held[key.key_id] = key.state
-            key.state = KeyState.UNAVAILABLE
+            key.enter(KeyState.UNAVAILABLE)
 
     def __repr__(self) -> str:
         return f"<KeyStore {self.store_id} {self.kind} {self.state.value}>"

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+# A year: far longer than anything AWS takes in the background, and short enough that
+# every date it leads to stays one botocore can parse.
+_LONGEST = 365 * 24 * 3600.0
+
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
@@ -22,7 +26,15 @@ class Settings:
     on_demand_rotation_limit: int = 10
 
     def __post_init__(self) -> None:
-        if self.replica_creation_seconds < 0 or self.on_demand_rotation_seconds < 0:
-            raise ValueError("timings must not be negative")
-        if self.on_demand_rotation_limit < 0:
+        for name in ("replica_creation_seconds", "on_demand_rotation_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+            # NaN passes every comparison, and would stall whatever it schedules.
+            if not 0 <= value <= _LONGEST:
+                raise ValueError(f"{name} must be from 0 to {_LONGEST:.0f} seconds, not {value}")
+        limit = self.on_demand_rotation_limit
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"on_demand_rotation_limit must be an int, not {limit!r}")
+        if limit < 0:
             raise ValueError("on_demand_rotation_limit must not be negative")

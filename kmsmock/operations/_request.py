@@ -130,7 +130,10 @@ class Request:
                 raise NotFoundException(f"Invalid keyId '{identifier}'")
             if arn.region != self.region_name:
                 raise NotFoundException(f"Invalid arn {arn.region}")
-            region = self.backend.region(arn.account, arn.region)
+            # Looking a key up in an account with no state must not give it state.
+            region = self.backend.find_region(arn.account, arn.region) or Region(
+                arn.account, arn.region
+            )
             if arn.kind == "alias":
                 return self._by_alias(region, arn.resource)
             key = region.keys.get(arn.resource)

@@ -14,7 +14,7 @@ from kmsmock.errors import (
     NotFoundException,
     ValidationException,
 )
-from kmsmock.operations._pagination import page
+from kmsmock.operations._pagination import Fetch, page_by_seq, seq_slice
 from kmsmock.operations._request import Request
 
 MAX_ALIASES_PER_KEY = 50
@@ -86,7 +86,7 @@ def update_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
             f"The number of aliases for the key {key.arn} exceeds the limit of "
             f"{MAX_ALIASES_PER_KEY}."
         )
-    alias.target_key_id = key.key_id
+    req.region.retarget(alias, key.key_id)
     alias.last_updated_date = req.now
 
 
@@ -101,6 +101,10 @@ def delete_alias(req: Request, *, alias_name: str) -> None:
     del req.region.aliases[alias_name]
 
 
+def _alias_seq(alias: Alias) -> int:
+    return alias.seq
+
+
 @operation("ListAliases")
 def list_aliases(
     req: Request, *, key_id: str | None = None, limit: int | None = None, marker: str | None = None
@@ -109,11 +113,12 @@ def list_aliases(
     # ListAliases is for IAM policies alone, KeyId or not (reference 5.2).
     authorize_iam(req, "ListAliases")
     if key_id is not None:
-        aliases = region.aliases_of(req.resolve(key_id).key_id)
+        # A key's own aliases, at most a few dozen.
+        fetch: Fetch[Alias] = seq_slice(region.aliases_of(req.resolve(key_id).key_id), _alias_seq)
     else:
-        aliases = list(region.aliases.values())
-    chunk, next_marker = page(
-        "aliases", aliases, lambda a: a.position, limit, marker, default=50, maximum=100
+        fetch = region.alias_listing().page
+    chunk, next_marker = page_by_seq(
+        "aliases", fetch, _alias_seq, limit, marker, default=50, maximum=100
     )
     return {
         "Aliases": [

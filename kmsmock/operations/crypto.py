@@ -104,7 +104,8 @@ def _material(req: Request, header: bytes) -> tuple[KeyMaterial, Key]:
     if material is None:
         raise InvalidCiphertextException("")
     owner = material.key
-    key = req.backend.region(owner.account_id, req.region_name).keys.get(owner.key_id)
+    region = req.backend.find_region(owner.account_id, req.region_name)
+    key = region.keys.get(owner.key_id) if region is not None else None
     if key is owner:
         return material, key
     if key is None or key.mr is None or key.mr is not owner.mr:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import heapq
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -22,7 +24,7 @@ from kmsmock.errors import (
     ValidationException,
 )
 from kmsmock.operations._grant_tokens import INVALID_TOKEN
-from kmsmock.operations._pagination import page
+from kmsmock.operations._pagination import Fetch, page_by_seq, seq_slice
 from kmsmock.operations._request import Request
 
 MAX_GRANTS_PER_KEY = 50_000
@@ -154,13 +156,19 @@ def create_grant(
             subset=subset,
             creation_date=req.now,
             issuing_account=root_arn(req.account_id, req.region_name),
-            position=f"{req.backend.next_seq():020d}",
+            seq=req.backend.next_seq(),
         )
         grants[grant.grant_id] = grant
         key.grants = grants
+        if retiring_principal is not None:
+            req.backend.region(key.account_id, key.region).file_retirable(grant)
     token = new_token()
     req.backend.grant_tokens[token] = grant
     return {"GrantToken": token, "GrantId": grant.grant_id}
+
+
+def _grant_seq(grant: Grant) -> int:
+    return grant.seq
 
 
 @operation("ListGrants")
@@ -176,14 +184,21 @@ def list_grants(
     key = req.key(key_id)
     if grant_id is not None and not _GRANT_ID.fullmatch(grant_id):
         raise InvalidGrantIdException(f"Invalid grant ID {grant_id}")
-    grants = [
-        g
-        for g in (key.grants or {}).values()
-        if (grant_id is None or g.grant_id == grant_id)
-        and (grantee_principal is None or g.grantee == grantee_principal)
-    ]
-    chunk, next_marker = page(
-        "grants", grants, lambda g: g.position, limit, marker, default=50, maximum=100
+    fetch: Fetch[Grant]
+    if grant_id is not None:
+        named = (key.grants or {}).get(grant_id)
+        if named is not None and grantee_principal not in (None, named.grantee):
+            named = None
+        fetch = seq_slice([] if named is None else [named], _grant_seq)
+    else:
+        # Cost bounded by the key's own grants, whichever match.
+        listing = req.backend.region(key.account_id, key.region).grant_listing(key)
+        if grantee_principal is None:
+            fetch = listing.page
+        else:
+            fetch = functools.partial(listing.page, match=lambda g: g.grantee == grantee_principal)
+    chunk, next_marker = page_by_seq(
+        "grants", fetch, _grant_seq, limit, marker, default=50, maximum=100
     )
     return {
         "Grants": [_entry(g) for g in chunk],
@@ -197,19 +212,26 @@ def list_retirable_grants(
     req: Request, *, retiring_principal: str, limit: int | None = None, marker: str | None = None
 ) -> dict[str, Any]:
     authorize_iam(req, "ListRetirableGrants")
-    grants = sorted(
-        (
-            grant
-            for account in req.backend.accounts.values()
-            if (region := account.regions.get(req.region_name)) is not None
-            for key in region.keys.values()
-            for grant in (key.grants or {}).values()
-            if grant.retiring == retiring_principal
-        ),
-        key=lambda g: g.position,
-    )
-    chunk, next_marker = page(
-        "retirable", grants, lambda g: g.position, limit, marker, default=50, maximum=100
+    listings = [
+        listing
+        for account in req.backend.accounts.values()
+        if (region := account.regions.get(req.region_name)) is not None
+        and (listing := region.retirable(retiring_principal)) is not None
+    ]
+
+    def fetch(after: int, size: int) -> tuple[list[Grant], bool]:
+        # Each account's first ``size`` include its share of the first ``size`` of all.
+        more = False
+        parts = []
+        for listing in listings:
+            part, part_more = listing.page(after, size)
+            parts.append(part)
+            more = more or part_more
+        merged = list(heapq.merge(*parts, key=_grant_seq))
+        return merged[:size], more or len(merged) > size
+
+    chunk, next_marker = page_by_seq(
+        "retirable", fetch, _grant_seq, limit, marker, default=50, maximum=100
     )
     return {
         "Grants": [_entry(g) for g in chunk],

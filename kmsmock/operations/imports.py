@@ -355,13 +355,13 @@ def _restored(key: Key) -> None:
         # Disabled stays Disabled, Updating stays Updating: an import only ends the wait.
         return
     if key.ring.all_imported():
-        key.state = KeyState.ENABLED
+        key.enter(KeyState.ENABLED)
 
 
 def _lost(key: Key) -> None:
     """A permanently associated version is gone: the key waits for it again."""
     if key.state not in _KEEPS_STATE:
-        key.state = KeyState.PENDING_IMPORT
+        key.enter(KeyState.PENDING_IMPORT)
 
 
 def _discard_pending(backend: Backend, key: Key, version: KeyMaterial) -> None:

@@ -40,7 +40,7 @@ from kmsmock.errors import (
     XksProxyUriInUseException,
     XksProxyVpcEndpointServiceInUseException,
 )
-from kmsmock.operations._pagination import page, seq_position
+from kmsmock.operations._pagination import page_by_seq, seq_slice
 from kmsmock.operations._request import Request
 
 _CLOUDHSM_PARAMETERS = ("CloudHsmClusterId", "TrustAnchorCertificate", "KeyStorePassword")
@@ -279,6 +279,10 @@ def _entry(store: KeyStore) -> dict[str, Any]:
     return entry
 
 
+def _store_seq(store: KeyStore) -> int:
+    return store.seq
+
+
 @operation("DescribeCustomKeyStores")
 def describe_custom_key_stores(
     req: Request,
@@ -306,10 +310,10 @@ def describe_custom_key_stores(
     else:
         selected = list(stores.values())
     # The default page size is not documented (reference section 15.7); 100 as ListKeys.
-    chunk, next_marker = page(
+    chunk, next_marker = page_by_seq(
         "custom-key-stores",
-        selected,
-        lambda s: seq_position(s.seq),
+        seq_slice(selected, _store_seq),
+        _store_seq,
         limit,
         marker,
         default=100,

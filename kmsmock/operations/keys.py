@@ -17,7 +17,7 @@ from kmsmock.backend._rotation import resume as resume_rotation
 from kmsmock.errors import ValidationException
 from kmsmock.operations._key_type import in_china, not_in_region
 from kmsmock.operations._metadata import key_metadata
-from kmsmock.operations._pagination import page, seq_position
+from kmsmock.operations._pagination import page_by_seq
 from kmsmock.operations._request import Request
 from kmsmock.operations._tags import merged_tags
 from kmsmock.operations.key_stores import place_key, store_for_new_key
@@ -145,16 +145,25 @@ def describe_key(
     return {"KeyMetadata": key_metadata(req.key(key_id))}
 
 
+def _key_seq(key: Key) -> int:
+    return key.seq
+
+
 @operation("ListKeys")
 def list_keys(
     req: Request, *, limit: int | None = None, marker: str | None = None
 ) -> dict[str, Any]:
     authorize_iam(req, "ListKeys")
-    keys = list(req.region.keys.values())
     # Every key listed shares the caller's account and region, so their ARNs share this.
     prefix = key_arn(req.region_name, req.account_id, "")
-    chunk, next_marker = page(
-        "keys", keys, lambda k: seq_position(k.seq), limit, marker, default=100, maximum=1000
+    chunk, next_marker = page_by_seq(
+        "keys",
+        req.region.key_listing().page,
+        _key_seq,
+        limit,
+        marker,
+        default=100,
+        maximum=1000,
     )
     return {
         "Keys": [{"KeyId": key.key_id, "KeyArn": prefix + key.key_id} for key in chunk],
@@ -172,7 +181,7 @@ def update_key_description(req: Request, *, key_id: str, description: str) -> No
 def enable_key(req: Request, *, key_id: str) -> None:
     key = req.key(key_id)
     if key.state is KeyState.DISABLED:
-        key.state = KeyState.ENABLED
+        key.enter(KeyState.ENABLED)
         # Automatic rotation paused while the key was disabled; catch up if it is due.
         resume_rotation(req.backend, key, req.now)
     elif key.state is KeyState.UNAVAILABLE:
@@ -184,7 +193,7 @@ def enable_key(req: Request, *, key_id: str) -> None:
 def disable_key(req: Request, *, key_id: str) -> None:
     key = req.key(key_id)
     if key.state is KeyState.ENABLED:
-        key.state = KeyState.DISABLED
+        key.enter(KeyState.DISABLED)
     elif key.state is KeyState.UNAVAILABLE:
         hold(key, KeyState.DISABLED)
 
@@ -204,9 +213,9 @@ def schedule_key_deletion(
     if key.mr is not None and key.mr.primary is key and key.mr.replicas:
         # A primary outlives its replicas: its window starts when the last one is
         # deleted (Backend.delete_key), so there is no DeletionDate yet (reference 4).
-        key.state = KeyState.PENDING_REPLICA_DELETION
+        key.enter(KeyState.PENDING_REPLICA_DELETION)
         return {"KeyId": key.arn, "KeyState": key.state.value, "PendingWindowInDays": days}
-    key.state = KeyState.PENDING_DELETION
+    key.enter(KeyState.PENDING_DELETION)
     key.deletion_date = req.now + days * _DAY
     req.backend.schedule_deletion(key)
     return {
@@ -223,7 +232,7 @@ def cancel_key_deletion(req: Request, *, key_id: str) -> dict[str, Any]:
     # A key whose imported material is gone waits for it again rather than being
     # Disabled (AWS does not say; Disabled would claim the key could be enabled).
     missing = key.origin == "EXTERNAL" and not key.ring.all_imported()
-    key.state = KeyState.PENDING_IMPORT if missing else KeyState.DISABLED
+    key.enter(KeyState.PENDING_IMPORT if missing else KeyState.DISABLED)
     key.deletion_date = None
     key.pending_window_days = None
     if key.custom_key_store_id is not None:

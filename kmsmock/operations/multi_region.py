@@ -121,7 +121,7 @@ def replicate_key(
         # its own import (model: "the replica key is created with no key material").
         ring=Ring() if external else primary.ring,
     )
-    replica.state = KeyState.CREATING
+    replica.enter(KeyState.CREATING)
     replica.mr = mr
     mr.members[replica_region] = replica
     replica.tags = replica_tags
@@ -130,7 +130,7 @@ def replicate_key(
     def created(_: float) -> None:
         # A replica scheduled for deletion meanwhile keeps that state.
         if replica.state is KeyState.CREATING:
-            replica.state = ready
+            replica.enter(ready)
 
     backend.schedule(req.now + backend.settings.replica_creation_seconds, REPLICA, created)
     result: dict[str, Any] = {
@@ -162,12 +162,12 @@ def update_primary_region(req: Request, *, key_id: str, primary_region: str) -> 
     # A key already Updating (a second change under way) is restored by the first.
     restore = {k: k.state for k in (primary, replica) if k.state is not KeyState.UPDATING}
     for key in restore:
-        key.state = KeyState.UPDATING
+        key.enter(KeyState.UPDATING)
 
     def updated(when: float) -> None:
         for key, state in restore.items():
             if key.state is KeyState.UPDATING:
-                key.state = state
+                key.enter(state)
                 # Automatic rotation waits while the primary is not Enabled; one that
                 # fell due meanwhile happens now (resume ignores a replica).
                 resume_rotation(backend, key, when)

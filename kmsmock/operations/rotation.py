@@ -25,7 +25,7 @@ from kmsmock.errors import (
     UnsupportedOperationException,
 )
 from kmsmock.operations._key_type import origin_refused
-from kmsmock.operations._pagination import page
+from kmsmock.operations._pagination import page_by_seq, seq_slice
 from kmsmock.operations._request import Request
 
 _DEFAULT_PERIOD_DAYS = 365
@@ -170,6 +170,10 @@ def _entry(key: Key, material: KeyMaterial) -> dict[str, Any]:
     return entry
 
 
+def _index(item: tuple[int, KeyMaterial]) -> int:
+    return item[0]
+
+
 @operation("ListKeyRotations")
 def list_key_rotations(
     req: Request,
@@ -191,10 +195,10 @@ def list_key_rotations(
     if include_key_material != "ALL_KEY_MATERIAL":
         # ROTATIONS_ONLY: the versions a rotation made current.
         numbered = [(i, m) for i, m in numbered if m.rotation_date is not None]
-    chunk, next_marker = page(
+    chunk, next_marker = page_by_seq(
         f"rotations:{key.key_id}",
-        numbered,
-        lambda item: f"{item[0]:020d}",
+        seq_slice(numbered, _index),
+        _index,
         limit,
         marker,
         default=100,
