@@ -294,9 +294,13 @@ class Canned:
         self._variants[target.encode()] = variants
 
     def handler(self, request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
-        target = request.headers["X-Amz-Target"]
+        headers, body = self.answer(request.headers["X-Amz-Target"], request.body)
+        # AWSResponse copies any mapping of headers (its stub asks for HTTPHeaders).
+        return AWSResponse(request.url, 200, cast("HTTPHeaders", headers), _Raw(body))
+
+    def answer(self, target: str | bytes, request_body: object) -> tuple[dict[str, str], bytes]:
+        """The canned (headers, body) for a request to ``target`` with this body."""
         headers, body = self._responses[target]
-        request_body = request.body
         variants = self._variants.get(target)
         if variants is not None:
             raw = request_body.encode() if isinstance(request_body, str) else request_body
@@ -311,8 +315,7 @@ class Canned:
         ):
             # The blob's size follows the plaintext's, as it does in KMS.
             headers, body = self._encrypt_4k
-        # AWSResponse copies any mapping of headers (its stub asks for HTTPHeaders).
-        return AWSResponse(request.url, 200, cast("HTTPHeaders", headers), _Raw(body))
+        return headers, body
 
 
 # -- implementations --------------------------------------------------------------------

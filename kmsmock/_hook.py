@@ -11,13 +11,14 @@ import sys
 import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore import handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.client import BaseClient
-from botocore.credentials import Credentials
 
 from kmsmock import _mock
+from kmsmock._aio_hook import AwaitableResponse, fallback_credentials
 
 EVENT = "before-send.kms"
 UNIQUE_ID = "kmsmock-before-send"
@@ -39,9 +40,35 @@ class _Body:
         yield self._body
 
 
+# (host, port) of every ThreadedKMSServer running in this process. A client pointed at
+# one talks to that server over loopback, never to AWS: the hook leaves it alone.
+_local_servers: set[tuple[str, int]] = set()
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def local_server_started(host: str, port: int) -> None:
+    names = _LOOPBACK if host in (*_LOOPBACK, "", "0.0.0.0", "::") else (host,)
+    _local_servers.update((name, port) for name in names)
+
+
+def local_server_stopped(host: str, port: int) -> None:
+    names = _LOOPBACK if host in (*_LOOPBACK, "", "0.0.0.0", "::") else (host,)
+    _local_servers.difference_update((name, port) for name in names)
+
+
+def _to_local_server(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        return (parts.hostname or "", parts.port or 80) in _local_servers
+    except ValueError:
+        return False
+
+
 def before_send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
     active = _mock.innermost()
     if active is None or request.url == ANSWERED_URL:
+        return None
+    if _local_servers and _to_local_server(request.url):
         return None
     body: Any = request.body
     if body is None:
@@ -57,12 +84,12 @@ def before_send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | Non
     headers: Mapping[str, str | bytes] = request.headers  # type: ignore[assignment]
     status, response_headers, payload = active.handle(request.method, url, headers, raw)
     request.url = ANSWERED_URL
-    # AWSResponse wraps any mapping in its own case-insensitive HeadersDict.
-    return AWSResponse(url, status, response_headers, _Body(payload))  # type: ignore[arg-type]
+    # AWSResponse wraps any mapping in its own case-insensitive HeadersDict. The answer
+    # is also awaitable: aiobotocore's clients carry this hook too (see _aio_hook).
+    return AwaitableResponse(url, status, response_headers, _Body(payload))  # type: ignore[arg-type]
 
 
 SIGN_EVENT = "before-sign.kms"
-_FALLBACK_CREDENTIALS = Credentials("testing", "testing")
 
 
 def before_sign(request: AWSRequest, request_signer: Any = None, **kwargs: Any) -> None:
@@ -77,7 +104,7 @@ def before_sign(request: AWSRequest, request_signer: Any = None, **kwargs: Any) 
     if _mock.innermost() is None or getattr(request_signer, "_credentials", True) is not None:
         return
     signing = request.context.setdefault("signing", {})
-    signing.setdefault("request_credentials", _FALLBACK_CREDENTIALS)
+    signing.setdefault("request_credentials", fallback_credentials(request_signer))
 
 
 def install() -> None:

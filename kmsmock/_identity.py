@@ -2,41 +2,59 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
+from kmsmock._gaps import NotYetImplemented
+from kmsmock._sigv4 import TERMINATOR, WELL_FORMED, header_value, parse, verify
 from kmsmock.auth._principals import IdentityRegistry, Principal
 from kmsmock.backend._arn import is_region
 from kmsmock.errors import InvalidSignatureException, MissingAuthenticationTokenException
 
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
+# The query parameters of SigV4's other form, a presigned URL.
+_QUERY_AUTH = ("X-Amz-Algorithm=", "X-Amz-Credential=", "X-Amz-Signature=")
 
 
-def _header(headers: Mapping[str, str | bytes], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for key, item in headers.items():
-            if key.lower() == lowered:
-                value = item
-                break
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return value
+def caller(
+    registry: IdentityRegistry,
+    method: str,
+    url: str,
+    headers: Mapping[str, str | bytes],
+    body: bytes,
+) -> tuple[Principal, str]:
+    """(principal, region) of a request, from its SigV4 Authorization header.
 
-
-def caller(registry: IdentityRegistry, headers: Mapping[str, str | bytes]) -> tuple[Principal, str]:
-    """(principal, region) of a request, from its SigV4 credential scope."""
-    authorization = _header(headers, "Authorization")
-    if authorization:
-        match = _CREDENTIAL.search(authorization)
-        if match:
-            access_key, region, _service = match.groups()
-            if not is_region(region):
-                # AWS's text; checked before the access key, so a request scoped to no
-                # region never touches kmsmock's state.
-                raise InvalidSignatureException(
-                    f"Credential should be scoped to a valid region, not '{region}'. "
-                )
-            return registry.lookup(access_key), region
-    raise MissingAuthenticationTokenException("Missing Authentication Token")
+    The request of a declared principal's access key is verified with the secret
+    kmsmock issued it; any other access key is the default principal (or refused, with
+    ``unknown_credentials="reject"``) without looking at its signature.
+    """
+    authorization = header_value(headers, "Authorization")
+    if not authorization:
+        _, _, query = url.partition("?")
+        if any(name in query for name in _QUERY_AUTH):
+            raise NotYetImplemented("SigV4 query-string (presigned URL) authentication")
+        raise MissingAuthenticationTokenException("Missing Authentication Token")
+    match = WELL_FORMED.fullmatch(authorization)
+    if match is not None:
+        # What every SDK sends, read without building anything: this runs on every call.
+        access_key, region, terminator = match.group(1, 3, 5)
+    else:
+        parts = parse(authorization, headers)
+        access_key, region, terminator = parts.access_key, parts.region, parts.terminator
+    if not is_region(region):
+        # AWS's text; checked before the access key, so a request scoped to no region
+        # never touches kmsmock's state.
+        raise InvalidSignatureException(
+            f"Credential should be scoped to a valid region, not '{region}'. "
+        )
+    if terminator != TERMINATOR:
+        raise InvalidSignatureException(
+            f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
+            f"not '{terminator}'. "
+        )
+    principal = registry.lookup(access_key)
+    if principal.access_key_id != access_key:
+        # A key kmsmock did not issue: the default principal, whose made-up credentials
+        # nothing can check.
+        return principal, region
+    verify(principal, authorization, method, url, headers, body)
+    return principal, region

@@ -13,12 +13,13 @@ import os
 import re
 import threading
 import unittest
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, cast, overload
 
 import wrapt
 
+from kmsmock import _responses
 from kmsmock.auth._principals import (
     IdentityRegistry,
     PolicyInput,
@@ -117,6 +118,7 @@ class MockKMS:
         replica_creation_seconds: float = 0.0,
         on_demand_rotation_seconds: float = 0.0,
         on_demand_rotation_limit: int = 10,
+        endpoints: Iterable[str] = (),
     ) -> None:
         if not isinstance(account, str) or _ACCOUNT_ID.fullmatch(account) is None:
             raise ValueError(f"account must be 12 digits, not {account!r}")
@@ -124,6 +126,8 @@ class MockKMS:
             raise ValueError(f"region must be a region name such as 'eu-west-1', not {region!r}")
         self.account_id = account
         self.region = region
+        # URLs besides AWS's whose raw HTTP (requests) is answered as KMS.
+        self.endpoints = _responses.check_endpoints(endpoints)
         self._journal = journal_limit(journal)
         self._active = False
         self.settings = Settings(
@@ -149,6 +153,7 @@ class MockKMS:
             replica_creation_seconds=self.settings.replica_creation_seconds,
             on_demand_rotation_seconds=self.settings.on_demand_rotation_seconds,
             on_demand_rotation_limit=self.settings.on_demand_rotation_limit,
+            endpoints=self.endpoints,
         )
 
     # -- principals --------------------------------------------------------------------
@@ -179,6 +184,18 @@ class MockKMS:
         """The root user of ``account`` (default: the mock's account)."""
         return self.identities.root(account)
 
+    def reset(self) -> None:
+        """Forget every key, alias, grant, custom key store, principal and call, and
+        return the clock to real time: the state of a new mock with the same options."""
+        identities = self.identities
+        self.backend = Backend(journal=self._journal, settings=self.settings)
+        self.identities = IdentityRegistry(
+            self.account_id,
+            self.region,
+            unknown_credentials=identities.unknown_credentials,
+            check_principals=identities.check_principals,
+        )
+
     # -- activation ------------------------------------------------------------------
 
     def start(self) -> MockKMS:
@@ -193,6 +210,7 @@ class MockKMS:
                 from kmsmock._hook import patch_default_session
 
                 patch_default_session()
+                _responses.activate()
             _stack.append(self)
             self._active = True
         return self
@@ -205,6 +223,7 @@ class MockKMS:
             self._active = False
             if not _stack:
                 _restore_environment()
+                _responses.deactivate()
 
     @property
     def active(self) -> bool:
@@ -372,6 +391,7 @@ def mock_kms(
     replica_creation_seconds: float = 0.0,
     on_demand_rotation_seconds: float = 0.0,
     on_demand_rotation_limit: int = 10,
+    endpoints: Iterable[str] = (),
 ) -> MockKMS: ...
 
 
@@ -387,6 +407,7 @@ def mock_kms(
     replica_creation_seconds: float = 0.0,
     on_demand_rotation_seconds: float = 0.0,
     on_demand_rotation_limit: int = 10,
+    endpoints: Iterable[str] = (),
 ) -> Any:
     """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``.
 
@@ -396,6 +417,8 @@ def mock_kms(
     ``replica_creation_seconds`` and ``on_demand_rotation_seconds`` say how long a new
     replica stays Creating and an on-demand rotation stays in progress (AWS: about 60;
     default 0, done at the next call); ``on_demand_rotation_limit`` is the per-key quota.
+    ``endpoints`` lists URLs besides AWS's KMS endpoints (``"https://kms.internal.example"``)
+    whose requests sent with ``requests`` are answered as KMS.
     """
     mock = MockKMS(
         account=account,
@@ -406,6 +429,7 @@ def mock_kms(
         replica_creation_seconds=replica_creation_seconds,
         on_demand_rotation_seconds=on_demand_rotation_seconds,
         on_demand_rotation_limit=on_demand_rotation_limit,
+        endpoints=endpoints,
     )
     if target is None:
         return mock

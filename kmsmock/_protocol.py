@@ -4,7 +4,9 @@ Requests are decoded and validated against the operation's input shape the way t
 KMS front end does it: every constraint botocore leaves to the server (maximum
 lengths, enums, patterns, ranges) fails with AWS's ValidationException text.
 Responses are encoded from the output shape; a handler that returns a member the
-shape does not have, or a value of the wrong type, is a kmsmock bug and raises.
+shape does not have, or a value of the wrong type, is a kmsmock bug and raises. On a
+model older than kmsmock's (``older_model``), members and enum values it lacks were
+added since: they are left out, and enum values pass, as AWS sends them to old clients.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import datetime
 import json
 import re
 from base64 import b64encode
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeGuard
 
 from botocore import xform_name
@@ -264,12 +266,18 @@ def _map_decoder(shape: MapShape) -> _Decoder:
     return decode
 
 
-def _structure_decoder(shape: StructureShape, snake: bool = False) -> _Decoder:
+def _structure_decoder(
+    shape: StructureShape, snake: bool = False, also_required: frozenset[str] = frozenset()
+) -> _Decoder:
     members = [
         (name, xform_name(name) if snake else name, _camel(name), _decoder(member))
         for name, member in shape.members.items()
     ]
-    required = [(name, _camel(name)) for name in shape.required_members]
+    required = [
+        (name, _camel(name))
+        for name in shape.members
+        if name in shape.required_members or name in also_required
+    ]
 
     def decode(value: Any, path: str, errors: list[str]) -> Any:
         if not isinstance(value, dict):
@@ -325,7 +333,7 @@ def _is_plain(shape: Shape) -> TypeGuard[StructureShape]:
     )
 
 
-def _plain_structure_encoder(shape: StructureShape) -> _Encoder:
+def _plain_structure_encoder(shape: StructureShape, older: bool) -> _Encoder:
     """A structure of scalars goes out as it is, once its member names are checked.
 
     The types of its values are left to kmsmock's own tests, which check every
@@ -338,6 +346,8 @@ def _plain_structure_encoder(shape: StructureShape) -> _Encoder:
         if type(value) is not dict and not isinstance(value, Mapping):
             raise EncodingBug(f"expected a mapping, got {type(value).__name__}")
         if not allowed.issuperset(value):
+            if older:
+                return {k: v for k, v in value.items() if k in allowed and v is not None}
             unknown = sorted(set(value) - allowed)
             raise EncodingBug(f"{shape.name} has no member {unknown[0]}")
         if None in value.values():
@@ -358,8 +368,8 @@ class _RawJSON(str):
 _MEMO_LIMIT = 50_000
 
 
-def _raw_list_encoder(shape: StructureShape) -> _Encoder:
-    encode_one = _plain_structure_encoder(shape)
+def _raw_list_encoder(shape: StructureShape, older: bool) -> _Encoder:
+    encode_one = _plain_structure_encoder(shape, older)
     memo: dict[tuple[tuple[str, Any], ...], str] = {}
 
     def encode_raw_list(value: Any) -> Any:
@@ -377,24 +387,26 @@ def _raw_list_encoder(shape: StructureShape) -> _Encoder:
     return encode_raw_list
 
 
-def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
+def _encoder(shape: Shape, *, top: bool = False, older: bool = False) -> _Encoder:
     """An encoder for ``shape``. Paths are built only on the way out of an error.
 
     ``top``: the response's own structure, whose members may be spliced in as raw JSON.
+    ``older``: the model predates kmsmock's (see the module's docstring); the choice is
+    made here, once, so the strict encoders' hot path carries no test for it.
     """
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
         if _is_plain(shape):
-            return _plain_structure_encoder(shape)
+            return _plain_structure_encoder(shape, older)
         members: dict[str, _Encoder | None] = {
-            name: _raw_list_encoder(member.member)
+            name: _raw_list_encoder(member.member, older)
             if top and isinstance(member, ListShape) and _is_plain(member.member)
             # Scalars go out as they are; their types are checked by kmsmock's tests,
             # which validate every response against the output shape.
             else None
             if member.type_name in _PLAIN
-            else _encoder(member)
+            else _encoder(member, older=older)
             for name, member in shape.members.items()
         }
 
@@ -406,6 +418,8 @@ def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
                 if item is None:
                     continue
                 if name not in members:
+                    if older:
+                        continue
                     raise EncodingBug(f"{shape.name} has no member {name}")
                 encode = members[name]
                 if encode is None:
@@ -420,11 +434,11 @@ def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
         return encode_structure
     if kind == "list":
         assert isinstance(shape, ListShape)
-        member = _encoder(shape.member)
+        member = _encoder(shape.member, older=older)
         return lambda value: [member(v) for v in value]
     if kind == "map":
         assert isinstance(shape, MapShape)
-        map_value = _encoder(shape.value)
+        map_value = _encoder(shape.value, older=older)
         return lambda value: {str(k): map_value(v) for k, v in value.items()}
     if kind == "blob":
 
@@ -445,7 +459,7 @@ def _encoder(shape: Shape, *, top: bool = False) -> _Encoder:
 
         return encode_timestamp
     expected: type = {"string": str, "integer": int, "long": int, "boolean": bool}[kind]
-    enum = frozenset(getattr(shape, "enum", []) or [])
+    enum = frozenset() if older else frozenset(getattr(shape, "enum", []) or [])
 
     def encode_scalar(value: Any) -> Any:
         if type(value) is not expected and (
@@ -488,7 +502,12 @@ class OperationCodec:
 
     __slots__ = ("_decode", "_encode", "name", "parameters", "wire_names")
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, *, older_model: bool = False, required: Iterable[str] = ()
+    ) -> None:
+        """``required``: parameters the handler cannot do without, though the model
+        leaves them optional (AWS's documentation requires them): missing, they fail
+        validation like the model's required members."""
         model = operation_model(name)
         self.name = name
         input_shape = model.input_shape
@@ -497,11 +516,16 @@ class OperationCodec:
             xform_name(member): member for member in (input_shape.members if input_shape else ())
         }
         self.parameters: frozenset[str] = frozenset(self.wire_names)
+        also = frozenset(self.wire_names[p] for p in required if p in self.wire_names)
         self._decode: _Decoder | None = (
-            _structure_decoder(input_shape, snake=True) if input_shape is not None else None
+            _structure_decoder(input_shape, snake=True, also_required=also)
+            if input_shape is not None
+            else None
         )
         self._encode: _Encoder | None = (
-            _encoder(output_shape, top=True) if output_shape is not None else None
+            _encoder(output_shape, top=True, older=older_model)
+            if output_shape is not None
+            else None
         )
 
     def decode(self, body: bytes) -> dict[str, Any]:

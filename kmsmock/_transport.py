@@ -78,7 +78,7 @@ def handle(
                 raise NotYetImplemented(f"the KMS operation {name}")
             raise UnknownOperationException("")
         recorded_name = operation.name
-        principal, region = caller(identities, headers)
+        principal, region = caller(identities, method, url, headers, body)
         arguments = operation.codec.decode(body)
         unsupported = arguments.keys() - operation.accepts
         if unsupported:

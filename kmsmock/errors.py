@@ -1,10 +1,11 @@
 """KMS errors as kmsmock sends them on the wire.
 
 One class per error code of botocore's KMS model, plus the unmodelled errors AWS also
-sends (validation, access, serialization). Every recorded KMS client error came back
-with HTTP 400, whatever its Smithy ``httpError`` trait says (reference section 14), so
-400 is the default; only the three server faults keep their 5xx status, which makes
-botocore retry them as it would against AWS.
+sends (validation, access, serialization, authentication). Every recorded KMS client
+error came back with HTTP 400, whatever its Smithy ``httpError`` trait says (reference
+section 14), so 400 is the default; only the three server faults keep their 5xx status,
+which makes botocore retry them as it would against AWS. No authentication error was
+recorded; they take the same 400.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class UnrecognizedClientException(KMSError):
 
 class InvalidSignatureException(KMSError):
     code = "InvalidSignatureException"
+
+
+class IncompleteSignatureException(KMSError):
+    code = "IncompleteSignatureException"
 
 
 class AlreadyExistsException(KMSError):

@@ -276,6 +276,8 @@ def test_operation_missing_from_the_model_is_unknown(
             "stays between 1970-01-01 and 9990-01-01",
         ),
         (lambda c: c.advance(days=10_000_000), "stays between 1970-01-01 and 9990-01-01"),
+        (lambda c: c.advance(seconds=10**400), "cannot advance by an infinite amount"),
+        (lambda c: c.set(10**400), "stays between 1970-01-01 and 9990-01-01"),
     ],
 )
 def test_clock_refuses_impossible_times_and_stays_put(
@@ -570,3 +572,28 @@ def test_journal_is_a_sequence(kms: MockKMS, client: KMSClient) -> None:
     assert calls[0].operation == "ListKeys"
     assert next(reversed(calls)).operation == "ListAliases"
     assert calls == list(calls)
+
+
+# -- members AWS requires that the model leaves optional ---------------------------------
+
+
+def test_list_retirable_grants_without_retiring_principal_fails_validation(kms: MockKMS) -> None:
+    # botocore's model leaves RetiringPrincipal optional; AWS's API reference requires it.
+    with pytest.raises(ClientError) as info:
+        _unvalidated(kms).list_retirable_grants()
+    assert error_of(info) == (
+        "ValidationException",
+        "1 validation error detected: Value null at 'retiringPrincipal' failed to satisfy "
+        "constraint: Member must not be null",
+        400,
+    )
+
+
+def test_refused_identity_policy_declares_nobody(kms: MockKMS) -> None:
+    with pytest.raises(ValueError, match="not a valid IAM identity policy"):
+        kms.user("u", policy={"Statement": 5})
+    assert not kms.identities.exists(f"arn:aws:iam::{ACCOUNT}:user/u")
+    alice = kms.user("alice")
+    with pytest.raises(ValueError, match="not a valid IAM identity policy"):
+        kms.user("alice", policy={"Statement": 5})
+    assert alice.policies == []

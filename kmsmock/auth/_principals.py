@@ -9,6 +9,7 @@ restricted by IAM at all (what tests that declare nothing have always had).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import string
 import threading
@@ -30,6 +31,7 @@ UnknownCredentials = Literal["default", "reject"]
 
 _P = TypeVar("_P", bound="Principal")
 _KEY_CHARS = string.ascii_uppercase + string.digits
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
 def _access_key(prefix: str) -> str:
@@ -309,6 +311,12 @@ class IdentityRegistry:
             self._by_access_key[principal.access_key_id] = principal
 
     def lookup(self, access_key_id: str) -> Principal:
+        """Who a request with ``access_key_id`` acts as.
+
+        The principal kmsmock issued the key to (whose ``access_key_id`` it is, which is
+        how a caller tells that the request can be verified), or else the default
+        principal, or UnrecognizedClientException with ``unknown_credentials="reject"``.
+        """
         principal = self._by_access_key.get(access_key_id)
         if principal is not None:
             return principal
@@ -322,7 +330,8 @@ class IdentityRegistry:
 
     def _account(self, account: str | None) -> str:
         account = account or self.default_account
-        if not (len(account) == 12 and account.isdigit()):
+        # ASCII digits only: str.isdigit() also takes other scripts' digits ("١٢٣...").
+        if not (isinstance(account, str) and _ACCOUNT_ID.fullmatch(account)):
             raise ValueError(f"an account id is 12 digits, not {account!r}")
         return account
 
@@ -362,12 +371,13 @@ class IdentityRegistry:
         with self._lock:
             existing = self._by_arn.get(candidate.arn)
             principal = existing if isinstance(existing, type(candidate)) else candidate
+            # The policy first: a refused one declares nobody and changes nothing.
+            if policy is not None:
+                principal.set_policies(policy)
             if principal is candidate:
                 self._by_arn[candidate.arn] = candidate
                 if not isinstance(candidate, Role):
                     self.register(candidate)
-            if policy is not None:
-                principal.set_policies(policy)
             return principal
 
     # -- questions from policy validation ------------------------------------------------

@@ -65,7 +65,11 @@ class Clock:
             ("seconds", seconds),
         ):
             _check_number(name, value)
-        delta = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        try:
+            delta = ((float(days) * 24 + hours) * 60 + minutes) * 60 + seconds
+        except OverflowError:
+            # An integer beyond any float: as far past the clock's range as infinity.
+            delta = math.inf
         if not math.isfinite(delta):
             raise ValueError("the clock cannot advance by an infinite amount")
         if delta < 0:
@@ -83,7 +87,10 @@ class Clock:
             target = when.timestamp()
         else:
             _check_number("when", when)
-            target = float(when)
+            try:
+                target = float(when)
+            except OverflowError:
+                target = math.inf
         _check_range(target)
         with self._lock:
             self._offset = target - time.time()
