@@ -286,3 +286,15 @@ def test_an_older_model_leaves_out_members_it_lacks() -> None:
         {"Keys": [{"KeyId": "k", "Colour": "blue"}, {"KeyId": "j"}], "Truncated": False}
     )
     assert listing == b'{"Keys":[{"KeyId": "k"},{"KeyId": "j"}],"Truncated":false}'
+
+
+def test_readme_async_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    import pathlib
+    import re
+
+    _library("aiobotocore")
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Async clients", 1)[1].split("\n### ", 1)[0]
+    (block,) = re.findall(r"```python\n(.+?)```", section, re.S)
+    exec(compile(block, "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip().endswith(" is disabled.")

@@ -76,3 +76,19 @@ def test_ci_stops_when_any_readme_check_fails(tmp_path: pathlib.Path) -> None:
     result = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "reached" not in result.stdout
+
+
+def _section_blocks(heading: str) -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split(heading, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.+?)```", section, re.S)
+
+
+def test_readme_server_and_raw_http_examples_run_as_written() -> None:
+    blocks = _section_blocks("## Any client: a server, async clients, raw HTTP")
+    assert len(blocks) == 4
+    # The async example runs where aiobotocore is installed (tests/test_async.py).
+    runnable = [block for block in blocks if "aiobotocore" not in block]
+    assert len(runnable) == 3
+    for block in runnable:
+        exec(compile(block, "README.md", "exec"), {})

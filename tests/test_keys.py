@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -481,3 +481,15 @@ def test_update_key_description_too_long(client: KMSClient, key_id: str) -> None
         "satisfy constraint: Member must have length less than or equal to 8192",
         400,
     )
+
+
+def test_list_keys_resource_owners(client: KMSClient, key_id: str) -> None:
+    # kmsmock simulates no Resource Access Manager: no key is shared with the caller.
+    # (The type stubs predate ResourceOwners.)
+    untyped: Any = client
+    mine = [k["KeyId"] for k in untyped.list_keys(ResourceOwners=["SELF"])["Keys"]]
+    assert mine == [key_id]
+    both = untyped.list_keys(ResourceOwners=["SELF", "OTHER_ACCOUNTS_VIA_RAM"])["Keys"]
+    assert [k["KeyId"] for k in both] == [key_id]
+    shared = untyped.list_keys(ResourceOwners=["OTHER_ACCOUNTS_VIA_RAM"])
+    assert (shared["Keys"], shared["Truncated"]) == ([], False)

@@ -151,9 +151,17 @@ def _key_seq(key: Key) -> int:
 
 @operation("ListKeys")
 def list_keys(
-    req: Request, *, limit: int | None = None, marker: str | None = None
+    req: Request,
+    *,
+    limit: int | None = None,
+    marker: str | None = None,
+    resource_owners: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     authorize_iam(req, "ListKeys")
+    if resource_owners and "SELF" not in resource_owners:
+        # OTHER_ACCOUNTS_VIA_RAM alone: kmsmock simulates no Resource Access Manager, so
+        # no account has shared a key with the caller's.
+        return {"Keys": [], "Truncated": False}
     # Every key listed shares the caller's account and region, so their ARNs share this.
     prefix = key_arn(req.region_name, req.account_id, "")
     chunk, next_marker = page_by_seq(
