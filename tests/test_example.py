@@ -71,3 +71,16 @@ def test_benchmark_quick_runs() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kmsmock" in result.stdout
+
+
+def test_server_benchmark_quick_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "server_bench.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kmsmock/floor" in result.stdout
