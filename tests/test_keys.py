@@ -484,6 +484,9 @@ def test_update_key_description_too_long(client: KMSClient, key_id: str) -> None
 
 
 def test_list_keys_resource_owners(client: KMSClient, key_id: str) -> None:
+    shape = client.meta.service_model.operation_model("ListKeys").input_shape
+    if shape is None or "ResourceOwners" not in shape.members:
+        pytest.skip("the installed botocore's model predates ListKeys' ResourceOwners")
     # kmsmock simulates no Resource Access Manager: no key is shared with the caller.
     # (The type stubs predate ResourceOwners.)
     untyped: Any = client
