@@ -135,13 +135,29 @@ class MockKMS:
             on_demand_rotation_seconds=on_demand_rotation_seconds,
             on_demand_rotation_limit=on_demand_rotation_limit,
         )
-        self.backend = Backend(journal=self._journal, settings=self.settings)
-        self.identities = IdentityRegistry(
-            account,
-            region,
-            unknown_credentials=unknown_credentials,
-            check_principals=check_principals,
+        # The backend and the principals, replaced together (reset) in one assignment, so
+        # that a request in flight never pairs one's old with the other's new.
+        self._state = (
+            Backend(journal=self._journal, settings=self.settings),
+            IdentityRegistry(
+                account,
+                region,
+                unknown_credentials=unknown_credentials,
+                check_principals=check_principals,
+            ),
         )
+
+    @property
+    def backend(self) -> Backend:
+        return self._state[0]
+
+    @backend.setter
+    def backend(self, backend: Backend) -> None:
+        self._state = (backend, self._state[1])
+
+    @property
+    def identities(self) -> IdentityRegistry:
+        return self._state[1]
 
     def _fresh(self) -> MockKMS:
         return MockKMS(
@@ -188,12 +204,14 @@ class MockKMS:
         """Forget every key, alias, grant, custom key store, principal and call, and
         return the clock to real time: the state of a new mock with the same options."""
         identities = self.identities
-        self.backend = Backend(journal=self._journal, settings=self.settings)
-        self.identities = IdentityRegistry(
-            self.account_id,
-            self.region,
-            unknown_credentials=identities.unknown_credentials,
-            check_principals=identities.check_principals,
+        self._state = (
+            Backend(journal=self._journal, settings=self.settings),
+            IdentityRegistry(
+                self.account_id,
+                self.region,
+                unknown_credentials=identities.unknown_credentials,
+                check_principals=identities.check_principals,
+            ),
         )
 
     # -- activation ------------------------------------------------------------------
@@ -305,7 +323,8 @@ class MockKMS:
     def handle(
         self, method: str, url: str, headers: Mapping[str, str | bytes], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        return _handle()(self.backend, self.identities, method, url, headers, body)
+        backend, identities = self._state
+        return _handle()(backend, identities, method, url, headers, body)
 
     # -- state, for setup and assertions -------------------------------------------------
 
