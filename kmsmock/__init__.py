@@ -5,7 +5,10 @@ from kmsmock._dispatch import coverage, implemented
 from kmsmock._gaps import NotYetImplemented
 from kmsmock._hook import patch_client
 from kmsmock._mock import DEFAULT_ACCOUNT, DEFAULT_REGION, MockKMS, current, mock_kms
-from kmsmock.auth._principals import AssumedRole, Principal, Role, Root, User
+from kmsmock.auth._principals import AssumedRole, Credentials, Principal, Role, Root, User
+from kmsmock.backend._clock import Clock
+from kmsmock.backend._journal import Call, Journal
+from kmsmock.backend._key import Key
 from kmsmock.backend._keystate import KeyState
 
 _hook.install()
@@ -14,6 +17,11 @@ __all__ = [
     "DEFAULT_ACCOUNT",
     "DEFAULT_REGION",
     "AssumedRole",
+    "Call",
+    "Clock",
+    "Credentials",
+    "Journal",
+    "Key",
     "KeyState",
     "MockKMS",
     "NotYetImplemented",

@@ -21,6 +21,8 @@ from tests._helpers import error_of as _error
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
+    from kmsmock import MockKMS
+
 ARN_PREFIX = "arn:aws:kms:us-east-1:123456789012"
 SECOND = timedelta(seconds=1)
 
@@ -358,3 +360,25 @@ def test_deleted_alias_name_can_be_reused(client: KMSClient, key_id: str) -> Non
     other = client.create_key()["KeyMetadata"]["KeyId"]
     client.create_alias(AliasName="alias/again", TargetKeyId=other)
     assert _target(client, "alias/again") == other
+
+
+@pytest.mark.parametrize("name", ["alias/my:alias", "alias/a:b/c"])
+def test_create_alias_refuses_a_colon(
+    kms: MockKMS, client: KMSClient, key_id: str, name: str
+) -> None:
+    # The model's pattern admits ':' (it serves alias ARNs too); AWS's CreateAlias does
+    # not, with this text (as quoted in hashicorp/terraform-provider-aws#12891).
+    with pytest.raises(ClientError) as info:
+        client.create_alias(AliasName=name, TargetKeyId=key_id)
+    assert _error(info) == (
+        "ValidationException",
+        f"{name} contains invalid characters for an alias",
+        400,
+    )
+    assert kms.region_state().aliases == {}
+
+
+def test_create_alias_takes_every_character_aws_allows(client: KMSClient, key_id: str) -> None:
+    name = "alias/Team_1/app-DB/x"
+    client.create_alias(AliasName=name, TargetKeyId=key_id)
+    assert [a["AliasName"] for a in client.list_aliases(KeyId=key_id)["Aliases"]] == [name]

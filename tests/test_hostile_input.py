@@ -466,8 +466,8 @@ def test_blob_decrypted_in_a_region_its_owner_never_used_leaves_no_state(
         account=OTHER,
         policy={"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]},
     )
-    keys: dict[str, Any] = dict(alice.credentials)
-    elsewhere = boto3.client("kms", region_name="eu-west-1", **keys)
+    # Credentials is a TypedDict: boto3's typed client takes it as it is.
+    elsewhere = boto3.client("kms", region_name="eu-west-1", **alice.credentials)
     with pytest.raises(ClientError):
         elsewhere.decrypt(CiphertextBlob=blob)
     # The caller's own account and region exist; the blob owner's eu-west-1 does not.

@@ -58,7 +58,7 @@ def kms_post(
     return requests.post(url, data=request.body, headers=dict(request.headers.items()), timeout=5)
 
 
-def principal_credentials(values: dict[str, str]) -> Credentials:
+def principal_credentials(values: kmsmock.Credentials) -> Credentials:
     return Credentials(
         values["aws_access_key_id"],
         values["aws_secret_access_key"],

@@ -14,7 +14,7 @@ import secrets
 import string
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 
 from kmsmock._json_depth import nesting_exceeds, value_nesting_exceeds
 from kmsmock.auth._policy import MAX_POLICY_DEPTH
@@ -65,6 +65,18 @@ def _path(path: str) -> str:
     if not (path.startswith("/") and path.endswith("/")):
         raise ValueError(f"an IAM path starts and ends with '/', not {path!r}")
     return path
+
+
+class _AccessKey(TypedDict):
+    aws_access_key_id: str
+    aws_secret_access_key: str
+
+
+class Credentials(_AccessKey, total=False):
+    """A principal's keys, as ``boto3.client("kms", **principal.credentials)`` takes them;
+    a role session's also carry its token."""
+
+    aws_session_token: str
 
 
 class Principal:
@@ -134,9 +146,9 @@ class Principal:
     # -- acting as it ------------------------------------------------------------------
 
     @property
-    def credentials(self) -> dict[str, str]:
+    def credentials(self) -> Credentials:
         """Keyword arguments for ``boto3.client("kms", **credentials)``."""
-        values = {
+        values: Credentials = {
             "aws_access_key_id": self.access_key_id,
             "aws_secret_access_key": self.secret_access_key,
         }
@@ -209,7 +221,7 @@ class Role(Principal):
         return session
 
     @property
-    def credentials(self) -> dict[str, str]:
+    def credentials(self) -> Credentials:
         return self.session("kmsmock").credentials
 
     def via(self, service: str) -> Principal:
