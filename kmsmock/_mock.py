@@ -281,7 +281,14 @@ class MockKMS:
         if isinstance(target, type):
             if issubclass(target, unittest.TestCase):
                 return self._decorate_test_case(target)
-            raise TypeError("mock_kms can only decorate functions and unittest.TestCase classes")
+            if any(
+                name.startswith("test") and callable(getattr(target, name)) for name in dir(target)
+            ):
+                return self._decorate_test_class(target)
+            raise TypeError(
+                "mock_kms decorates functions, unittest.TestCase classes and pytest-style "
+                f"test classes (with test methods); {target.__name__} has no test methods"
+            )
         if not callable(target):
             raise TypeError(f"mock_kms cannot decorate {target!r}")
         template = self
@@ -303,6 +310,38 @@ class MockKMS:
                 return wrapped(*args, **kwargs)
 
         return wrapper(target)
+
+    def _decorate_test_class(self, cls: type[T]) -> type[T]:
+        """A pytest-style class: a fresh mock for each test, active from its
+        ``setup_method`` through its ``teardown_method``, as moto's ``mock_aws`` does."""
+        template = self
+        original_setup = _with_optional_method(getattr(cls, "setup_method", None))
+        original_teardown = _with_optional_method(getattr(cls, "teardown_method", None))
+
+        def setup_method(test: Any, method: Any = None) -> None:
+            mock = template._fresh().start()
+            test._kmsmock_mock = mock
+            try:
+                if original_setup is not None:
+                    original_setup(test, method)
+            except BaseException:
+                # pytest skips teardown_method when setup_method fails.
+                del test._kmsmock_mock
+                mock.stop()
+                raise
+
+        def teardown_method(test: Any, method: Any = None) -> None:
+            try:
+                if original_teardown is not None:
+                    original_teardown(test, method)
+            finally:
+                mock = test.__dict__.pop("_kmsmock_mock", None)
+                if mock is not None:
+                    mock.stop()
+
+        cls.setup_method = setup_method  # type: ignore[attr-defined]
+        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
+        return cls
 
     def _decorate_test_case(self, cls: type[T]) -> type[T]:
         template = self
@@ -393,6 +432,24 @@ class MockKMS:
     def __repr__(self) -> str:
         state = "active" if self._active else "inactive"
         return f"<MockKMS {self.account_id} {self.region} {state}>"
+
+
+def _with_optional_method(
+    hook: Callable[..., None] | None,
+) -> Callable[[Any, Any], None] | None:
+    """``setup_method``/``teardown_method`` called as pytest calls them: with the test
+    method when they take it, without it when they do not."""
+    if hook is None:
+        return None
+    takes_method = len(inspect.signature(hook).parameters) >= 2
+
+    def call(test: Any, method: Any) -> None:
+        if takes_method:
+            hook(test, method)
+        else:
+            hook(test)
+
+    return call
 
 
 @overload

@@ -108,7 +108,7 @@ def test_mock_kms_decorates_test_case_classes_with_a_fresh_mock_per_test() -> No
 
 
 def test_mock_kms_refuses_other_targets() -> None:
-    with pytest.raises(TypeError, match=r"functions and unittest\.TestCase"):
+    with pytest.raises(TypeError, match=r"functions, unittest\.TestCase classes and pytest-style"):
         mock_kms(type("NotATestCase", (), {}))
     with pytest.raises(TypeError, match="cannot decorate"):
         MockKMS()(42)  # type: ignore[call-overload]
@@ -350,3 +350,61 @@ def test_fixture_and_marker_through_pytester(pytester: pytest.Pytester) -> None:
 def test_an_empty_grant_token_list_is_no_token(client: KMSClient, key_id: str) -> None:
     # An empty list names no grant, so there is nothing to check.
     assert client.describe_key(KeyId=key_id, GrantTokens=[])["KeyMetadata"]["KeyId"] == key_id
+
+
+def test_decorating_a_pytest_style_class_through_pytester(pytester: pytest.Pytester) -> None:
+    # moto's habit: @mock_aws on a plain test class. Each test gets a fresh mock, active
+    # from setup_method through teardown_method.
+    pytester.makepyfile(
+        """
+        import boto3
+        import pytest
+        import kmsmock
+        from kmsmock import mock_kms
+
+        @mock_kms(region="eu-west-1")
+        class TestKeys:
+            def setup_method(self, method):
+                self.client = boto3.client("kms", region_name="eu-west-1")
+                self.key_id = self.client.create_key()["KeyMetadata"]["KeyId"]
+
+            def teardown_method(self):
+                # Still inside the mock: the key is there to clean up.
+                self.client.schedule_key_deletion(KeyId=self.key_id, PendingWindowInDays=7)
+
+            def test_one(self):
+                assert [k.key_id for k in kmsmock.current().keys()] == [self.key_id]
+
+            def test_two_is_fresh(self):
+                assert len(kmsmock.current().keys()) == 1
+
+        @mock_kms
+        class TestBrokenSetup:
+            def setup_method(self, method):
+                raise RuntimeError("setup fails")
+
+            def test_never_runs(self):
+                pass
+
+        @mock_kms
+        class TestWithoutHooks:
+            def test_plain(self):
+                boto3.client("kms", region_name="us-east-1").create_key()
+                assert len(kmsmock.current().keys()) == 1
+
+        def test_no_mock_is_left_active():
+            with pytest.raises(RuntimeError, match="no mock_kms is active"):
+                kmsmock.current()
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly")
+    result.assert_outcomes(passed=4, errors=1)
+    result.stdout.fnmatch_lines(["*setup fails*"])
+
+
+def test_decorating_a_class_without_tests_is_a_type_error() -> None:
+    class Helper:
+        def run(self) -> None: ...
+
+    with pytest.raises(TypeError, match="Helper has no test methods"):
+        mock_kms(Helper)
