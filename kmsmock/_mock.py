@@ -304,6 +304,19 @@ class MockKMS:
 
             return async_wrapper(target)
 
+        if inspect.isgeneratorfunction(target):
+            # A generator (a pytest yield fixture, say): the mock spans its whole life,
+            # from the first next() to its end or its close().
+            @wrapt.decorator
+            def generator_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                def run() -> Any:
+                    with template._fresh():
+                        return (yield from wrapped(*args, **kwargs))
+
+                return run()
+
+            return generator_wrapper(target)
+
         @wrapt.decorator
         def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
             with template._fresh():

@@ -7,6 +7,7 @@ import inspect
 import io
 import os
 import unittest
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -408,3 +409,49 @@ def test_decorating_a_class_without_tests_is_a_type_error() -> None:
 
     with pytest.raises(TypeError, match="Helper has no test methods"):
         mock_kms(Helper)
+
+
+def test_decorating_a_yield_fixture_through_pytester(pytester: pytest.Pytester) -> None:
+    # The mock spans the generator's life: the fixture's setup, the test, its teardown.
+    pytester.makepyfile(
+        """
+        import boto3
+        import pytest
+        import kmsmock
+        from kmsmock import mock_kms
+
+        seen = []
+
+        @pytest.fixture
+        @mock_kms
+        def key_id():
+            client = boto3.client("kms", region_name="us-east-1")
+            key = client.create_key()["KeyMetadata"]["KeyId"]
+            yield key
+            seen.append(client.describe_key(KeyId=key)["KeyMetadata"]["KeyState"])
+
+        def test_uses_the_key(key_id):
+            assert kmsmock.current().key(key_id).state.value == "Enabled"
+            boto3.client("kms", region_name="us-east-1").disable_key(KeyId=key_id)
+
+        def test_teardown_ran_inside_the_mock():
+            assert seen == ["Disabled"]
+            with pytest.raises(RuntimeError, match="no mock_kms is active"):
+                kmsmock.current()
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+
+
+def test_decorating_a_generator_stops_the_mock_when_it_is_closed() -> None:
+    @mock_kms
+    def keys() -> Generator[int, None, None]:
+        yield len(kmsmock.current().keys())
+        yield 2
+
+    generator = keys()
+    assert next(generator) == 0
+    assert kmsmock._mock.innermost() is not None
+    generator.close()
+    assert kmsmock._mock.innermost() is None
