@@ -46,14 +46,18 @@ _local_servers: set[tuple[str, int]] = set()
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def local_server_started(host: str, port: int) -> None:
+def _addresses(host: str, port: int) -> set[tuple[str, int]]:
+    # A server on loopback or on every address is reached by each loopback name.
     names = _LOOPBACK if host in (*_LOOPBACK, "", "0.0.0.0", "::") else (host,)
-    _local_servers.update((name, port) for name in names)
+    return {(name, port) for name in names}
+
+
+def local_server_started(host: str, port: int) -> None:
+    _local_servers.update(_addresses(host, port))
 
 
 def local_server_stopped(host: str, port: int) -> None:
-    names = _LOOPBACK if host in (*_LOOPBACK, "", "0.0.0.0", "::") else (host,)
-    _local_servers.difference_update((name, port) for name in names)
+    _local_servers.difference_update(_addresses(host, port))
 
 
 def _to_local_server(url: str) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-import re
 import threading
 import unittest
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,7 +27,7 @@ from kmsmock.auth._principals import (
     UnknownCredentials,
     User,
 )
-from kmsmock.backend._arn import is_region, parse_arn
+from kmsmock.backend._arn import is_account_id, is_region, parse_arn
 from kmsmock.backend._backend import Account, Backend, Region
 from kmsmock.backend._clock import Clock
 from kmsmock.backend._journal import Journal, JournalOption, journal_limit
@@ -42,7 +41,6 @@ DEFAULT_REGION = "us-east-1"
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 _lock = threading.Lock()
 _stack: list[MockKMS] = []
@@ -120,7 +118,7 @@ class MockKMS:
         on_demand_rotation_limit: int = 10,
         endpoints: Iterable[str] = (),
     ) -> None:
-        if not isinstance(account, str) or _ACCOUNT_ID.fullmatch(account) is None:
+        if not is_account_id(account):
             raise ValueError(f"account must be 12 digits, not {account!r}")
         if not isinstance(region, str) or not is_region(region):
             raise ValueError(f"region must be a region name such as 'eu-west-1', not {region!r}")

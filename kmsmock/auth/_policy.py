@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
 INVALID_PRINCIPALS = "Policy contains a statement with one or more invalid principals."
 
-_ACCOUNT = re.compile(r"\d{12}")
-_IAM = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):(root|user/.+|role/.+)")
-_SESSION = re.compile(r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([^/]+)/([^/]+)")
-_ROOT = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):root")
+_ACCOUNT = re.compile(r"\d{12}", re.ASCII)
+_IAM = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):(root|user/.+|role/.+)", re.ASCII)
+_SESSION = re.compile(r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([^/]+)/([^/]+)", re.ASCII)
+_ROOT = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):root", re.ASCII)
 _TOP = frozenset({"Version", "Id", "Statement"})
 _ELEMENTS = frozenset(
     {

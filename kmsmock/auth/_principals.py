@@ -9,7 +9,6 @@ restricted by IAM at all (what tests that declare nothing have always had).
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import string
 import threading
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 
 from kmsmock._json_depth import nesting_exceeds, value_nesting_exceeds
 from kmsmock.auth._policy import MAX_POLICY_DEPTH
-from kmsmock.backend._arn import partition, root_arn
+from kmsmock.backend._arn import is_account_id, partition, root_arn
 from kmsmock.errors import UnrecognizedClientException
 
 if TYPE_CHECKING:
@@ -31,7 +30,6 @@ UnknownCredentials = Literal["default", "reject"]
 
 _P = TypeVar("_P", bound="Principal")
 _KEY_CHARS = string.ascii_uppercase + string.digits
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
 def _access_key(prefix: str) -> str:
@@ -342,8 +340,7 @@ class IdentityRegistry:
 
     def _account(self, account: str | None) -> str:
         account = account or self.default_account
-        # ASCII digits only: str.isdigit() also takes other scripts' digits ("١٢٣...").
-        if not (isinstance(account, str) and _ACCOUNT_ID.fullmatch(account)):
+        if not is_account_id(account):
             raise ValueError(f"an account id is 12 digits, not {account!r}")
         return account
 

@@ -40,6 +40,15 @@ def _region_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p["regionRegex"], re.ASCII) for p in partitions)
 
 
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def is_account_id(value: object) -> bool:
+    """Whether ``value`` is an account id: 12 ASCII digits (``str.isdigit`` also takes
+    other scripts' digits, "١٢٣...")."""
+    return isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) is not None
+
+
 @functools.lru_cache(maxsize=256)
 def is_region(name: str) -> bool:
     """Whether ``name`` is a region name of some AWS partition (``eu-west-1``)."""

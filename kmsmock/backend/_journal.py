@@ -55,10 +55,6 @@ class Journal(Sequence[Call]):
         # and append is atomic, so threads answering concurrently need no lock here.
         self._calls: collections.deque[Call] = collections.deque(maxlen=limit)
 
-    @property
-    def enabled(self) -> bool:
-        return self.limit != 0
-
     def record(self, call: Call) -> None:
         if self.limit != 0:
             self._calls.append(call)
@@ -66,9 +62,6 @@ class Journal(Sequence[Call]):
     def clear(self) -> None:
         """Forget every call recorded so far."""
         self._calls.clear()
-
-    def operations(self) -> list[str]:
-        return [call.operation for call in self._calls]
 
     @overload
     def __getitem__(self, index: int) -> Call: ...
