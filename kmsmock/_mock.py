@@ -8,17 +8,12 @@ module level ever needs resetting.
 from __future__ import annotations
 
 import functools
-import inspect
-import os
 import threading
-import unittest
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, cast, overload
+from typing import Any, TypeVar, overload
 
-import wrapt
-
-from kmsmock import _responses
+from kmsmock import _environment, _responses
 from kmsmock.auth._principals import (
     IdentityRegistry,
     PolicyInput,
@@ -44,9 +39,6 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _stack: list[MockKMS] = []
-# What the outermost activation changed in the environment: each variable's value
-# before (None where it was absent), put back exactly on its stop.
-_env_saved: dict[str, str | None] = {}
 
 
 _Handle = Callable[
@@ -72,37 +64,13 @@ def innermost() -> MockKMS | None:
         return None
 
 
-def _set_env(name: str, value: str) -> None:
-    _env_saved.setdefault(name, os.environ.get(name))
-    os.environ[name] = value
-
-
-def _provide_environment(region: str) -> None:
-    # botocore takes credentials from the environment only when both are non-empty
-    # (CI systems often export them empty); otherwise it goes on down its chain, to
-    # the instance metadata service at last. So an incomplete pair is replaced whole.
-    if not (os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY")):
-        _set_env("AWS_ACCESS_KEY_ID", "testing")
-        _set_env("AWS_SECRET_ACCESS_KEY", "testing")
-    if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
-        _set_env("AWS_DEFAULT_REGION", region)
-
-
-def _restore_environment() -> None:
-    while _env_saved:
-        name, value = _env_saved.popitem()
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
-
 class MockKMS:
     """A simulated AWS KMS, active between ``start()`` and ``stop()``.
 
     Use it as a context manager (``with mock_kms() as kms:``, also ``async with``), as a
-    decorator of functions, coroutine functions and ``unittest.TestCase`` classes, or
-    through the pytest fixture ``kms``.
+    decorator of functions, coroutine functions, generator functions (yield fixtures),
+    ``unittest.TestCase`` classes and pytest-style test classes, or through the pytest
+    fixture ``kms_mock``.
     """
 
     def __init__(
@@ -113,6 +81,7 @@ class MockKMS:
         journal: JournalOption = True,
         unknown_credentials: UnknownCredentials = "default",
         check_principals: bool = True,
+        keep_credentials: bool = False,
         replica_creation_seconds: float = 0.0,
         on_demand_rotation_seconds: float = 0.0,
         on_demand_rotation_limit: int = 10,
@@ -127,7 +96,13 @@ class MockKMS:
         # URLs besides AWS's whose raw HTTP (requests) is answered as KMS.
         self.endpoints = _responses.check_endpoints(endpoints)
         self._journal = journal_limit(journal)
+        if not isinstance(keep_credentials, bool):
+            raise TypeError(f"keep_credentials must be a bool, not {keep_credentials!r}")
+        self.keep_credentials = keep_credentials
         self._active = False
+        # The decorator template this mock was started for by the pytest fixture: the
+        # decorated test then runs in it instead of starting one of its own.
+        self._shared_by: MockKMS | None = None
         self.settings = Settings(
             replica_creation_seconds=replica_creation_seconds,
             on_demand_rotation_seconds=on_demand_rotation_seconds,
@@ -158,17 +133,25 @@ class MockKMS:
         return self._state[1]
 
     def _fresh(self) -> MockKMS:
+        """A new, inactive mock with this one's options (what a decorator starts)."""
         return MockKMS(
             account=self.account_id,
             region=self.region,
             journal=self._journal,
             unknown_credentials=self.identities.unknown_credentials,
             check_principals=self.identities.check_principals,
+            keep_credentials=self.keep_credentials,
             replica_creation_seconds=self.settings.replica_creation_seconds,
             on_demand_rotation_seconds=self.settings.on_demand_rotation_seconds,
             on_demand_rotation_limit=self.settings.on_demand_rotation_limit,
             endpoints=self.endpoints,
         )
+
+    def _shared(self) -> MockKMS:
+        """A fresh mock that this decorator template, finding it active, runs in."""
+        mock = self._fresh()
+        mock._shared_by = self
+        return mock
 
     # -- principals --------------------------------------------------------------------
 
@@ -215,6 +198,7 @@ class MockKMS:
     # -- activation ------------------------------------------------------------------
 
     def start(self) -> MockKMS:
+        """Activate the mock (from an empty state): KMS calls go to it until ``stop()``."""
         with _lock:
             if self._active:
                 raise RuntimeError("this mock_kms is already active; create a new one to nest")
@@ -222,9 +206,11 @@ class MockKMS:
                 # A restart begins from an empty backend, like every activation.
                 self.backend = Backend(journal=self._journal, settings=self.settings)
             if not _stack:
-                _provide_environment(self.region)
+                _environment.provide(self.region, keep_credentials=self.keep_credentials)
+                from kmsmock import _guard
                 from kmsmock._hook import patch_default_session
 
+                _guard.install()
                 patch_default_session()
                 _responses.activate()
             _stack.append(self)
@@ -232,17 +218,19 @@ class MockKMS:
         return self
 
     def stop(self) -> None:
+        """Deactivate the mock; its state stays readable until it is started again."""
         with _lock:
             if not self._active:
                 raise RuntimeError("this mock_kms is not active")
             _stack.remove(self)
             self._active = False
             if not _stack:
-                _restore_environment()
+                _environment.restore()
                 _responses.deactivate()
 
     @property
     def active(self) -> bool:
+        """Whether the mock is between ``start()`` and ``stop()``."""
         return self._active
 
     def __enter__(self) -> MockKMS:
@@ -267,7 +255,7 @@ class MockKMS:
     ) -> None:
         self.stop()
 
-    # -- decorator -------------------------------------------------------------------
+    # -- decorator ------------------------------------------------------------------
 
     @overload
     def __call__(self, target: type[T]) -> type[T]: ...
@@ -276,97 +264,9 @@ class MockKMS:
     def __call__(self, target: F) -> F: ...
 
     def __call__(self, target: Any) -> Any:
-        if isinstance(target, type):
-            if issubclass(target, unittest.TestCase):
-                return self._decorate_test_case(target)
-            if any(
-                name.startswith("test") and callable(getattr(target, name)) for name in dir(target)
-            ):
-                return self._decorate_test_class(target)
-            raise TypeError(
-                "mock_kms decorates functions, unittest.TestCase classes and pytest-style "
-                f"test classes (with test methods); {target.__name__} has no test methods"
-            )
-        if not callable(target):
-            raise TypeError(f"mock_kms cannot decorate {target!r}")
-        template = self
-        if inspect.iscoroutinefunction(target):
+        from kmsmock._decorate import decorate
 
-            @wrapt.decorator
-            def async_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                async def run() -> Any:
-                    async with template._fresh():
-                        return await wrapped(*args, **kwargs)
-
-                return run()
-
-            return async_wrapper(target)
-
-        if inspect.isgeneratorfunction(target):
-            # A generator (a pytest yield fixture, say): the mock spans its whole life,
-            # from the first next() to its end or its close().
-            @wrapt.decorator
-            def generator_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                def run() -> Any:
-                    with template._fresh():
-                        return (yield from wrapped(*args, **kwargs))
-
-                return run()
-
-            return generator_wrapper(target)
-
-        @wrapt.decorator
-        def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            with template._fresh():
-                return wrapped(*args, **kwargs)
-
-        return wrapper(target)
-
-    def _decorate_test_class(self, cls: type[T]) -> type[T]:
-        """A pytest-style class: a fresh mock for each test, active from its
-        ``setup_method`` through its ``teardown_method``, as moto's ``mock_aws`` does."""
-        template = self
-        original_setup = _with_optional_method(getattr(cls, "setup_method", None))
-        original_teardown = _with_optional_method(getattr(cls, "teardown_method", None))
-
-        def setup_method(test: Any, method: Any = None) -> None:
-            mock = template._fresh().start()
-            test._kmsmock_mock = mock
-            try:
-                if original_setup is not None:
-                    original_setup(test, method)
-            except BaseException:
-                # pytest skips teardown_method when setup_method fails.
-                del test._kmsmock_mock
-                mock.stop()
-                raise
-
-        def teardown_method(test: Any, method: Any = None) -> None:
-            try:
-                if original_teardown is not None:
-                    original_teardown(test, method)
-            finally:
-                mock = test.__dict__.pop("_kmsmock_mock", None)
-                if mock is not None:
-                    mock.stop()
-
-        cls.setup_method = setup_method  # type: ignore[attr-defined]
-        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
-        return cls
-
-    def _decorate_test_case(self, cls: type[T]) -> type[T]:
-        template = self
-        original = cast(Callable[[unittest.TestCase], None], cls.setUp)  # type: ignore[attr-defined]
-
-        @functools.wraps(original)
-        def set_up(test: unittest.TestCase) -> None:
-            mock = template._fresh().start()
-            # A cleanup runs even when setUp fails, so the mock never outlives its test.
-            test.addCleanup(mock.stop)
-            original(test)
-
-        cls.setUp = set_up  # type: ignore[attr-defined]
-        return cls
+        return decorate(self, target)
 
     # -- the request path --------------------------------------------------------------
 
@@ -385,6 +285,7 @@ class MockKMS:
 
     @property
     def accounts(self) -> dict[str, Account]:
+        """The accounts something has happened in, by account id."""
         return self.backend.accounts
 
     def account(self, account_id: str | None = None) -> Account:
@@ -445,24 +346,6 @@ class MockKMS:
         return f"<MockKMS {self.account_id} {self.region} {state}>"
 
 
-def _with_optional_method(
-    hook: Callable[..., None] | None,
-) -> Callable[[Any, Any], None] | None:
-    """``setup_method``/``teardown_method`` called as pytest calls them: with the test
-    method when they take it, without it when they do not."""
-    if hook is None:
-        return None
-    takes_method = len(inspect.signature(hook).parameters) >= 2
-
-    def call(test: Any, method: Any) -> None:
-        if takes_method:
-            hook(test, method)
-        else:
-            hook(test)
-
-    return call
-
-
 @overload
 def mock_kms(target: F, /) -> F: ...
 
@@ -475,6 +358,7 @@ def mock_kms(
     journal: JournalOption = True,
     unknown_credentials: UnknownCredentials = "default",
     check_principals: bool = True,
+    keep_credentials: bool = False,
     replica_creation_seconds: float = 0.0,
     on_demand_rotation_seconds: float = 0.0,
     on_demand_rotation_limit: int = 10,
@@ -491,6 +375,7 @@ def mock_kms(
     journal: JournalOption = True,
     unknown_credentials: UnknownCredentials = "default",
     check_principals: bool = True,
+    keep_credentials: bool = False,
     replica_creation_seconds: float = 0.0,
     on_demand_rotation_seconds: float = 0.0,
     on_demand_rotation_limit: int = 10,
@@ -501,6 +386,8 @@ def mock_kms(
     ``unknown_credentials="reject"`` answers access keys no declared principal holds with
     UnrecognizedClientException, as AWS does; by default they act as the account's root.
     ``check_principals=False`` lets policies name users and roles nobody declared.
+    While a mock is active the environment's AWS credentials are fake (``testing``) and
+    restored after; ``keep_credentials=True`` leaves a complete pair as it is.
     ``replica_creation_seconds`` and ``on_demand_rotation_seconds`` say how long a new
     replica stays Creating and an on-demand rotation stays in progress (AWS: about 60;
     default 0, done at the next call); ``on_demand_rotation_limit`` is the per-key quota.
@@ -513,6 +400,7 @@ def mock_kms(
         journal=journal,
         unknown_credentials=unknown_credentials,
         check_principals=check_principals,
+        keep_credentials=keep_credentials,
         replica_creation_seconds=replica_creation_seconds,
         on_demand_rotation_seconds=on_demand_rotation_seconds,
         on_demand_rotation_limit=on_demand_rotation_limit,
@@ -529,3 +417,10 @@ def current() -> MockKMS:
     if mock is None:
         raise RuntimeError("no mock_kms is active")
     return mock
+
+
+def decorator_template(function: Any) -> MockKMS | None:
+    """The mock that ``@mock_kms`` decorated ``function`` with, if it did."""
+    from kmsmock._decorate import template_of
+
+    return template_of(function)

@@ -49,7 +49,7 @@ def _load(body: bytes) -> Any:
 class OperationCodec:
     """Decoder and encoder of one operation."""
 
-    __slots__ = ("_decode", "_encode", "name", "parameters", "wire_names")
+    __slots__ = ("_decode", "_encode", "_older", "name", "parameters", "wire_names")
 
     def __init__(
         self, name: str, *, older_model: bool = False, required: Iterable[str] = ()
@@ -59,6 +59,7 @@ class OperationCodec:
         validation like the model's required members."""
         model = operation_model(name)
         self.name = name
+        self._older = older_model
         input_shape = model.input_shape
         output_shape = model.output_shape
         self.wire_names: dict[str, str] = {
@@ -90,7 +91,10 @@ class OperationCodec:
 
     def encode(self, result: Mapping[str, Any] | None) -> bytes:
         if self._encode is None:
-            if result:
+            # An older model may give an operation no output shape where kmsmock's gives
+            # one (botocore 1.36's DeleteImportedKeyMaterial): what the handler
+            # returns was added since, and is left out as other members added since are.
+            if result and not self._older:
                 raise EncodingBug(f"{self.name} has no output shape, but returned {result!r}")
             return b"{}"
         try:

@@ -1,7 +1,11 @@
-"""The pytest plugin: the ``kms`` and ``kms_server`` fixtures and their markers.
+"""The pytest plugin: the ``kms_mock`` and ``kms_server`` fixtures and their markers.
 
 Registered through the ``pytest11`` entry point, so kmsmock is imported when pytest
 starts and every botocore session created afterwards carries the hook.
+
+The fixture is ``kms_mock``, after ``requests_mock``, ``httpx_mock`` and ``respx_mock``:
+``kms`` is the name projects give their own KMS-client fixture, and a project's fixture
+silently wins over a plugin's.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import kmsmock
-from kmsmock._mock import MockKMS
+from kmsmock._mock import MockKMS, decorator_template
 
 if TYPE_CHECKING:
     from kmsmock.server import ThreadedKMSServer
@@ -22,9 +26,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "kms(account=..., region=..., journal=..., unknown_credentials=..., check_principals=..., "
-        "replica_creation_seconds=..., on_demand_rotation_seconds=..., "
-        "on_demand_rotation_limit=...): "
-        "options of the kms fixture",
+        "keep_credentials=..., replica_creation_seconds=..., on_demand_rotation_seconds=..., "
+        "on_demand_rotation_limit=..., endpoints=...): a mock_kms active for the test, "
+        "with these options; the kms_mock fixture is that mock",
     )
     config.addinivalue_line(
         "markers",
@@ -42,11 +46,34 @@ def _options(request: pytest.FixtureRequest, name: str) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
+def _mock_for(request: pytest.FixtureRequest) -> MockKMS:
+    options = _options(request, "kms")
+    template = decorator_template(getattr(request, "function", None))
+    if template is None:
+        return kmsmock.mock_kms(**options)
+    if options:
+        raise TypeError(
+            "this test has both @mock_kms and @pytest.mark.kms options; give the "
+            "options in one place"
+        )
+    # @mock_kms on the test too: the decorator finds this mock active and uses it, so the
+    # fixture and the test's body see one mock, with the decorator's options.
+    return template._shared()
+
+
 @pytest.fixture
-def kms(request: pytest.FixtureRequest) -> Iterator[MockKMS]:
+def kms_mock(request: pytest.FixtureRequest) -> Iterator[MockKMS]:
     """A simulated AWS KMS, active for the test; options from ``@pytest.mark.kms(...)``."""
-    with kmsmock.mock_kms(**_options(request, "kms")) as mock:
+    with _mock_for(request) as mock:
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def _kmsmock_marker(request: pytest.FixtureRequest) -> None:
+    # @pytest.mark.kms alone activates the mock, as the marker of a fixture nobody asked
+    # for would otherwise leave the test's KMS calls unmocked.
+    if "kms_mock" not in request.fixturenames and request.node.get_closest_marker("kms"):
+        request.getfixturevalue("kms_mock")
 
 
 @pytest.fixture

@@ -202,6 +202,24 @@ async def test_a_client_created_before_the_mock_is_served(async_client: ClientFa
 
 
 @pytest.mark.asyncio
+async def test_a_session_without_the_hook_is_answered_all_the_same() -> None:
+    # As for a session created before kmsmock was imported: its KMS calls reach the
+    # endpoint, where the guard answers them instead of the network.
+    from kmsmock import _hook
+
+    session = _library("aiobotocore.session").get_session()
+    session.unregister(_hook.EVENT, _hook.before_send)
+    with mock_kms() as kms:
+        async with session.create_client(
+            "kms", region_name=REGION, endpoint_url="http://localhost:4566"
+        ) as client:
+            key_id = (await client.create_key())["KeyMetadata"]["KeyId"]
+            blob = (await client.encrypt(KeyId=key_id, Plaintext=b"x"))["CiphertextBlob"]
+            assert (await client.decrypt(CiphertextBlob=blob))["Plaintext"] == b"x"
+        assert len(kms.keys()) == 1
+
+
+@pytest.mark.asyncio
 @mock_kms(region="eu-central-1")
 async def test_a_decorated_coroutine(async_client: ClientFactory) -> None:
     async with async_client(region="eu-central-1") as client:
@@ -288,13 +306,13 @@ def test_an_older_model_leaves_out_members_it_lacks() -> None:
     assert listing == b'{"Keys":[{"KeyId": "k"},{"KeyId": "j"}],"Truncated":false}'
 
 
-def test_readme_async_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+def test_docs_async_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
     import pathlib
     import re
 
     _library("aiobotocore")
-    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("### Async clients", 1)[1].split("\n### ", 1)[0]
+    page = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "server.md").read_text()
+    section = page.split("### Async clients", 1)[1].split("\n### ", 1)[0]
     (block,) = re.findall(r"```python\n(.+?)```", section, re.S)
-    exec(compile(block, "README.md", "exec"), {})
+    exec(compile(block, "docs/server.md", "exec"), {})
     assert capsys.readouterr().out.strip().endswith(" is disabled.")

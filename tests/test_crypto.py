@@ -98,6 +98,7 @@ def test_encrypt_response_for_every_identifier_form(
     assert response["EncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
 def test_blob_layout_header(client: KMSClient, key_id: str) -> None:
     blob = _blob(client, key_id)
     assert blob[:5] == bytes.fromhex("0102020078")
@@ -127,6 +128,7 @@ def test_blob_layout_random_per_call(client: KMSClient, key_id: str) -> None:
 
 
 # -- Decrypt ---------------------------------------------------------------------------------
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 def test_decrypt_without_key_id(client: KMSClient, key_id: str) -> None:
     response = client.decrypt(CiphertextBlob=_blob(client, key_id))
     assert set(response) == DECRYPT_KEYS
@@ -337,6 +339,7 @@ def test_dry_run_would_succeed(client: KMSClient, key_id: str, operation: str) -
     _check(info.value, "DryRunOperationException", DRY_RUN)
 
 
+@pytest.mark.needs_model(member="DecryptRequest.DryRunModifiers")
 def test_dry_run_decrypt_ignore_ciphertext(client: KMSClient, key_id: str) -> None:
     with pytest.raises(client.exceptions.DryRunOperationException) as info:
         client.decrypt(KeyId=key_id, DryRun=True, DryRunModifiers=["IGNORE_CIPHERTEXT"])
@@ -344,6 +347,8 @@ def test_dry_run_decrypt_ignore_ciphertext(client: KMSClient, key_id: str) -> No
 
 
 # -- ReEncrypt -------------------------------------------------------------------------------
+@pytest.mark.needs_model(member="ReEncryptResponse.SourceKeyMaterialId")
+@pytest.mark.needs_model(member="ReEncryptResponse.DestinationKeyMaterialId")
 def test_re_encrypt_every_parameter(client: KMSClient, key_id: str) -> None:
     destination = _new_key(client)
     blob = _blob(client, key_id, EncryptionContext=CONTEXT)
@@ -432,6 +437,7 @@ def test_re_encrypt_destination_alias(client: KMSClient, key_id: str, form: str)
 
 
 # -- GenerateDataKey and GenerateDataKeyWithoutPlaintext -----------------------------------
+@pytest.mark.needs_model(member="GenerateDataKeyResponse.KeyMaterialId")
 @pytest.mark.parametrize(("spec", "size"), [("AES_256", 32), ("AES_128", 16)])
 def test_data_key_key_spec(client: KMSClient, key_id: str, spec: Any, size: int) -> None:
     response = client.generate_data_key(KeyId=key_id, KeySpec=spec, EncryptionContext=CONTEXT)
@@ -471,6 +477,7 @@ def test_data_key_too_many_bytes(client: KMSClient, key_id: str, plain: bool) ->
     _check(info.value, "ValidationException", TOO_MANY_BYTES)
 
 
+@pytest.mark.needs_model(member="GenerateDataKeyWithoutPlaintextResponse.KeyMaterialId")
 def test_data_key_without_plaintext(client: KMSClient, key_id: str) -> None:
     response = client.generate_data_key_without_plaintext(
         KeyId=key_id, KeySpec="AES_256", EncryptionContext=CONTEXT

@@ -174,6 +174,8 @@ def test_create_external_store_with_public_endpoint(client: KMSClient) -> None:
     }
 
 
+@pytest.mark.needs_model(member="CreateCustomKeyStoreRequest.XksProxyVpcEndpointServiceOwner")
+@pytest.mark.needs_model(member="XksProxyConfigurationType.VpcEndpointServiceOwner")
 def test_create_external_store_with_vpc_endpoint_service(client: KMSClient) -> None:
     store_id = _vpc(client)
     # Without XksProxyVpcEndpointServiceOwner, the caller's account owns the service.
@@ -256,6 +258,7 @@ def test_create_store_refuses_the_other_kinds_parameters(client: KMSClient) -> N
     assert client.describe_custom_key_stores()["CustomKeyStores"] == []
 
 
+@pytest.mark.needs_model(member="CreateCustomKeyStoreRequest.XksProxyVpcEndpointServiceOwner")
 def test_create_external_store_connectivity_rules(client: KMSClient) -> None:
     # The service name is required for VPC_ENDPOINT_SERVICE connectivity ...
     assert _error(
@@ -677,6 +680,7 @@ def test_update_connected_external_store(client: KMSClient) -> None:
     )
 
 
+@pytest.mark.needs_model(member="XksProxyConfigurationType.VpcEndpointServiceOwner")
 def test_update_external_store_connectivity(client: KMSClient) -> None:
     store_id = _xks(client)
     # Moving to a VPC endpoint service needs a new endpoint and the service name.

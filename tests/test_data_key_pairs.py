@@ -54,8 +54,14 @@ PUBLIC_KEY_SIZES = {
 # ML-KEM needs a cryptography release with it (kmsmock raises NotYetImplemented without).
 HAS_ML_KEM = importlib.util.find_spec("cryptography.hazmat.primitives.asymmetric.mlkem") is not None
 NEEDS_ML_KEM = pytest.mark.skipif(not HAS_ML_KEM, reason="cryptography without ML-KEM")
+# Making an RSA-4096 key pair is OpenSSL's prime search, seconds under load: those cases
+# run with --run-slow (as CI does); RSA-2048 and RSA-3072 take the same paths in every run.
 SPECS = [
-    pytest.param(spec, marks=NEEDS_ML_KEM) if spec.startswith("ML_KEM") else spec
+    pytest.param(spec, marks=NEEDS_ML_KEM)
+    if spec.startswith("ML_KEM")
+    else pytest.param(spec, marks=pytest.mark.slow)
+    if spec == "RSA_4096"
+    else spec
     for spec in PUBLIC_KEY_SIZES
 ]
 RSA_BITS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
@@ -149,11 +155,19 @@ def _works_as_a_pair(spec: str, private: Any, public_der: bytes) -> None:
 # -- the key pair ----------------------------------------------------------------------
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ECC_NIST_EDWARDS25519")
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_512")
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_768")
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_1024")
 def test_the_model_lists_the_specs_covered_here() -> None:
     # Every value of the model's enum is either generated (SPECS) or refused below.
     assert set(_MODEL_SPECS) == {*PUBLIC_KEY_SIZES, "SM2", "ML_KEM_512"}
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec", param="spec")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="GenerateDataKeyPairResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 @pytest.mark.parametrize("spec", SPECS)
 def test_generate_data_key_pair(client: KMSClient, key_id: str, spec: str) -> None:
     response = _generate(
@@ -185,6 +199,9 @@ def test_generate_data_key_pair(client: KMSClient, key_id: str, spec: str) -> No
     assert decrypted["KeyMaterialId"] == _current_material(client, key_id)
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec", param="spec")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="GenerateDataKeyPairWithoutPlaintextResponse.KeyMaterialId")
 @pytest.mark.parametrize("spec", SPECS)
 def test_generate_data_key_pair_without_plaintext(
     client: KMSClient, key_id: str, spec: str
@@ -213,6 +230,8 @@ def test_ecc_p256_private_key_size(client: KMSClient, key_id: str) -> None:
     assert len(response["PrivateKeyPlaintext"]) == 138
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_768")
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_1024")
 @NEEDS_ML_KEM
 def test_ml_kem_private_keys_are_seeds(client: KMSClient, key_id: str) -> None:
     # Model note: ML-KEM PKCS#8 holds the seed, so every ML-KEM spec has the same length.
@@ -232,6 +251,7 @@ def test_every_call_makes_a_new_pair(client: KMSClient, key_id: str, operation: 
     assert first["PrivateKeyCiphertextBlob"] != second["PrivateKeyCiphertextBlob"]
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ECC_NIST_EDWARDS25519")
 def test_the_keys_are_not_related_to_the_kms_key(client: KMSClient, key_id: str) -> None:
     # Two KMS keys, same spec: nothing ties a pair to the key that seals it.
     other = client.create_key()["KeyMetadata"]["KeyId"]
@@ -289,6 +309,9 @@ def test_re_encrypt_moves_the_private_key(client: KMSClient, key_id: str) -> Non
     assert client.decrypt(CiphertextBlob=moved)["Plaintext"] == response["PrivateKeyPlaintext"]
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="GenerateDataKeyPairResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 def test_after_rotation_the_new_material_seals(
     kms: MockKMS, client: KMSClient, key_id: str
 ) -> None:
@@ -437,6 +460,7 @@ def test_pending_deletion(client: KMSClient, key_id: str, operation: str) -> Non
     )
 
 
+@pytest.mark.needs_model(member="ImportKeyMaterialResponse.KeyMaterialId")
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_imported_key_material(client: KMSClient, operation: str) -> None:
     key = external_key(client)
@@ -466,6 +490,7 @@ def test_sm2_outside_china(client: KMSClient, key_id: str, operation: str) -> No
     )
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_768")
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_china_regions(kms: MockKMS, operation: str) -> None:
     china = boto3.client("kms", region_name="cn-north-1")
@@ -483,6 +508,7 @@ def test_china_regions(kms: MockKMS, operation: str) -> None:
     assert _generate(china, operation, KeyId=key, KeyPairSpec="RSA_2048")["KeyId"] == key
 
 
+@pytest.mark.needs_model(enum="DataKeyPairSpec.ML_KEM_512")
 def test_ml_kem_512_is_not_simulated(client: KMSClient, key_id: str) -> None:
     # cryptography has ML-KEM-768 and ML-KEM-1024 only.
     with pytest.raises(NotYetImplemented):
@@ -504,6 +530,7 @@ def test_recipient_is_not_simulated(client: KMSClient, key_id: str) -> None:
 # -- DryRun, usage tracking, authorization ---------------------------------------------
 
 
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_dry_run(client: KMSClient, key_id: str, operation: str) -> None:
     with pytest.raises(ClientError) as info:
@@ -531,6 +558,7 @@ def test_dry_run_gives_the_real_error(client: KMSClient, key_id: str, operation:
     )
 
 
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_a_use_of_the_key(kms: MockKMS, client: KMSClient, key_id: str, operation: str) -> None:
     kms.clock.advance(seconds=10)

@@ -367,6 +367,7 @@ def test_dry_run_create_grant_invalid_operation(client: KMSClient, scene: Scene)
 IGNORE: list[DryRunModifierTypeType] = ["IGNORE_CIPHERTEXT"]
 
 
+@pytest.mark.needs_model(member="DecryptRequest.DryRunModifiers")
 @pytest.mark.parametrize("blob", [b"garbage", None])
 def test_ignore_ciphertext_decrypt(client: KMSClient, scene: Scene, blob: bytes | None) -> None:
     # API reference Decrypt, DryRunModifiers: IGNORE_CIPHERTEXT skips the ciphertext checks;
@@ -380,6 +381,7 @@ def test_ignore_ciphertext_decrypt(client: KMSClient, scene: Scene, blob: bytes 
     )
 
 
+@pytest.mark.needs_model(member="DecryptRequest.DryRunModifiers")
 def test_ignore_ciphertext_decrypt_needs_key_id(client: KMSClient, scene: Scene) -> None:
     # authspec "DryRun": without KeyId there is no key to check -> ValidationException.
     code, _, status = _refused(
@@ -388,6 +390,7 @@ def test_ignore_ciphertext_decrypt_needs_key_id(client: KMSClient, scene: Scene)
     assert (code, status) == ("ValidationException", 400)
 
 
+@pytest.mark.needs_model(member="ReEncryptRequest.DryRunModifiers")
 @pytest.mark.parametrize("blob", [b"garbage", None])
 def test_ignore_ciphertext_re_encrypt(client: KMSClient, scene: Scene, blob: bytes | None) -> None:
     destination = client.create_key()["KeyMetadata"]["KeyId"]
@@ -403,6 +406,7 @@ def test_ignore_ciphertext_re_encrypt(client: KMSClient, scene: Scene, blob: byt
     )
 
 
+@pytest.mark.needs_model(member="ReEncryptRequest.DryRunModifiers")
 def test_ignore_ciphertext_re_encrypt_needs_source_key_id(client: KMSClient, scene: Scene) -> None:
     code, _, status = _refused(
         lambda: client.re_encrypt(
@@ -415,6 +419,8 @@ def test_ignore_ciphertext_re_encrypt_needs_source_key_id(client: KMSClient, sce
     assert (code, status) == ("ValidationException", 400)
 
 
+@pytest.mark.needs_model(member="DecryptRequest.DryRunModifiers")
+@pytest.mark.needs_model(member="ReEncryptRequest.DryRunModifiers")
 def test_ignore_ciphertext_still_checks_authorization(
     kms: MockKMS, client: KMSClient, scene: Scene
 ) -> None:
@@ -444,6 +450,8 @@ def test_ignore_ciphertext_still_checks_authorization(
     )
 
 
+@pytest.mark.needs_model(member="DecryptRequest.DryRunModifiers")
+@pytest.mark.needs_model(member="ReEncryptRequest.DryRunModifiers")
 def test_ignore_ciphertext_still_checks_key_state(client: KMSClient, scene: Scene) -> None:
     destination = client.create_key()["KeyMetadata"]["KeyId"]
     client.disable_key(KeyId=destination)

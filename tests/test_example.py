@@ -21,6 +21,9 @@ def load_main() -> Callable[[], int]:
     return cast(Callable[[], int], namespace["main"])
 
 
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_example_main_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert load_main()() == 0
     output = capsys.readouterr().out
@@ -40,6 +43,9 @@ def test_example_main_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert "OK: rotation complete" in output
 
 
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_example_main_runs_twice_from_a_clean_mock() -> None:
     # Each run starts its own mock: no key or alias leaks from one run into the next.
     main = load_main()
@@ -47,6 +53,9 @@ def test_example_main_runs_twice_from_a_clean_mock() -> None:
     assert main() == 0
 
 
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_example_runs_as_a_script() -> None:
     result = subprocess.run(
         [sys.executable, str(EXAMPLE)],
@@ -60,6 +69,8 @@ def test_example_runs_as_a_script() -> None:
     assert "DisabledException" in result.stdout
 
 
+# The benchmarks' smoke runs take most of a minute: CI runs them (--run-slow).
+@pytest.mark.slow
 def test_benchmark_quick_runs() -> None:
     result = subprocess.run(
         [sys.executable, str(BENCH), "--quick"],
@@ -73,6 +84,7 @@ def test_benchmark_quick_runs() -> None:
     assert "kmsmock" in result.stdout
 
 
+@pytest.mark.slow
 def test_server_benchmark_quick_runs() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "server_bench.py"), "--quick"],

@@ -144,7 +144,7 @@ def test_lone_surrogate_tags_are_refused_and_listing_still_works(
         "Invalid string at 'tags.1.member.tagKey': lone UTF-16 surrogate \\ud800",
         400,
     )
-    assert kms.key(key_id).tags is None
+    assert kms.key(key_id).tags == {}
     client.tag_resource(
         KeyId=key_id, Tags=[{"TagKey": "a", "TagValue": "1"}, {"TagKey": "b", "TagValue": "2"}]
     )

@@ -16,7 +16,6 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 
 from kmsmock import NotYetImplemented
-from kmsmock._model import service_model
 from tests._helpers import error_of
 
 if TYPE_CHECKING:
@@ -27,10 +26,11 @@ if TYPE_CHECKING:
 mlkem = pytest.importorskip(
     "cryptography.hazmat.primitives.asymmetric.mlkem", reason="cryptography has no ML-KEM"
 )
-pytestmark = pytest.mark.skipif(
-    "Encapsulate" not in service_model().operation_names,
-    reason="botocore's model has no ML-KEM operations",
-)
+pytestmark = [
+    pytest.mark.needs_model(operation="Encapsulate"),
+    pytest.mark.needs_model(operation="Decapsulate"),
+    pytest.mark.needs_model(enum="KeyUsageType.ENCAPSULATE_DECAPSULATE"),
+]
 
 # KeySpec -> (SharedSecretCiphertextBlob size, cryptography public key class).
 SPECS = {
@@ -300,6 +300,7 @@ def test_dry_run(client: KMSClient) -> None:
     assert error_of(info) == ("InvalidCiphertextException", "", 400)
 
 
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_key_last_usage(client: KMSClient) -> None:
     key, _ = kem_key(client)
     blob = encapsulate(client, key)["SharedSecretCiphertextBlob"]

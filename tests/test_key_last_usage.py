@@ -32,6 +32,8 @@ ACCOUNT = "123456789012"
 OTHER = "210987654321"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
+pytestmark = pytest.mark.needs_model(operation="GetKeyLastUsage")
+
 
 def _usage(client: KMSClient, key_id: str) -> dict[str, Any]:
     response = dict(client.get_key_last_usage(KeyId=key_id))

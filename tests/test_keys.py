@@ -62,6 +62,7 @@ def _now() -> datetime:
 # -- CreateKey -----------------------------------------------------------------------
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
 def test_create_key_bare_metadata(client: KMSClient) -> None:
     before = _now()
     metadata = client.create_key()["KeyMetadata"]
@@ -142,6 +143,10 @@ def test_create_key_spec_usage_mismatch(
     assert "message" not in info.value.response
 
 
+@pytest.mark.needs_model(enum="KeySpec.ECC_NIST_EDWARDS25519")
+@pytest.mark.needs_model(enum="KeySpec.ML_DSA_44")
+@pytest.mark.needs_model(enum="KeySpec.ML_DSA_65")
+@pytest.mark.needs_model(enum="KeySpec.ML_DSA_87")
 def test_create_key_bad_key_spec_enum(client: KMSClient) -> None:
     with pytest.raises(ClientError) as info:
         client.create_key(KeySpec="HMAC_random")  # type: ignore[arg-type]
@@ -208,6 +213,7 @@ _ALGORITHM_FIELDS = {
 }
 
 
+@pytest.mark.needs_model(enum="KeySpec", param="key_spec")
 @pytest.mark.parametrize(("key_spec", "key_usage", "field", "expected"), _ASYMMETRIC_AND_HMAC)
 def test_create_key_asymmetric_and_hmac_metadata(
     client: KMSClient, key_spec: str, key_usage: str, field: str, expected: list[str]
@@ -222,6 +228,8 @@ def test_create_key_asymmetric_and_hmac_metadata(
     assert client.describe_key(KeyId=metadata["KeyId"])["KeyMetadata"] == metadata
 
 
+@pytest.mark.needs_model(enum="KeySpec.ML_KEM_512")
+@pytest.mark.needs_model(enum="KeyUsageType.ENCAPSULATE_DECAPSULATE")
 def test_create_key_unsimulated_spec_is_a_python_error(client: KMSClient) -> None:
     # cryptography has no ML-KEM-512 (other ML-KEM keys: tests/test_kem.py; SM2:
     # tests/test_public_keys.py). A gap must never look like an AWS answer.
@@ -483,6 +491,7 @@ def test_update_key_description_too_long(client: KMSClient, key_id: str) -> None
     )
 
 
+@pytest.mark.needs_model(member="ListKeysRequest.ResourceOwners")
 def test_list_keys_resource_owners(client: KMSClient, key_id: str) -> None:
     shape = client.meta.service_model.operation_model("ListKeys").input_shape
     if shape is None or "ResourceOwners" not in shape.members:

@@ -259,6 +259,7 @@ def test_dry_run(client: KMSClient) -> None:
     )
 
 
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_key_last_usage(client: KMSClient) -> None:
     key, _ = hmac_key(client)
     client.generate_mac(Message=b"m", KeyId=key, MacAlgorithm="HMAC_SHA_256", DryRun=False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import io
 import os
+import sys
 import unittest
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -200,18 +202,41 @@ def test_mock_kms_provides_credentials_and_region_only_where_missing(
         assert name not in os.environ
 
 
-def test_mock_kms_leaves_existing_credentials_and_region_alone(
+def test_mock_kms_fakes_real_credentials_and_leaves_the_region_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A developer's real keys are out of reach while the mock is active, as under moto.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREAL")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     with mock_kms():
-        assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREAL"
+        assert os.environ["AWS_ACCESS_KEY_ID"] == os.environ["AWS_SECRET_ACCESS_KEY"] == "testing"
+        assert "AWS_SESSION_TOKEN" not in os.environ
         assert "AWS_DEFAULT_REGION" not in os.environ
     assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREAL"
+    assert os.environ["AWS_SESSION_TOKEN"] == "token"
     assert os.environ["AWS_REGION"] == "eu-central-1"
+
+
+def test_keep_credentials_leaves_a_complete_pair_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREAL")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
+    with mock_kms(keep_credentials=True):
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREAL"
+        assert os.environ["AWS_SESSION_TOKEN"] == "token"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
+    with mock_kms(keep_credentials=True):
+        # Half a pair is no pair: botocore would go on to the metadata service.
+        assert os.environ["AWS_ACCESS_KEY_ID"] == os.environ["AWS_SECRET_ACCESS_KEY"] == "testing"
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] == ""
+
+
+def test_keep_credentials_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="keep_credentials must be a bool"):
+        mock_kms(keep_credentials="yes")  # type: ignore[call-overload]
 
 
 def test_mock_kms_serves_clients_created_before_activation(
@@ -325,21 +350,21 @@ def test_fixture_and_marker_through_pytester(pytester: pytest.Pytester) -> None:
         import boto3
         import pytest
 
-        def test_default(kms):
-            assert (kms.account_id, kms.region) == ("123456789012", "us-east-1")
+        def test_default(kms_mock):
+            assert (kms_mock.account_id, kms_mock.region) == ("123456789012", "us-east-1")
             boto3.client("kms", region_name="us-east-1").create_key()
-            assert len(kms.keys()) == 1
+            assert len(kms_mock.keys()) == 1
 
         @pytest.mark.kms(region="eu-west-1", account="111122223333")
-        def test_marker(kms):
+        def test_marker(kms_mock):
             arn = boto3.client("kms", region_name="eu-west-1").create_key()["KeyMetadata"]["Arn"]
             assert arn.startswith("arn:aws:kms:eu-west-1:111122223333:key/")
 
-        def test_isolated(kms):
-            assert kms.keys() == []
+        def test_isolated(kms_mock):
+            assert kms_mock.keys() == []
 
         @pytest.mark.kms("positional")
-        def test_bad_marker(kms):
+        def test_bad_marker(kms_mock):
             pass
         """
     )
@@ -411,39 +436,6 @@ def test_decorating_a_class_without_tests_is_a_type_error() -> None:
         mock_kms(Helper)
 
 
-def test_decorating_a_yield_fixture_through_pytester(pytester: pytest.Pytester) -> None:
-    # The mock spans the generator's life: the fixture's setup, the test, its teardown.
-    pytester.makepyfile(
-        """
-        import boto3
-        import pytest
-        import kmsmock
-        from kmsmock import mock_kms
-
-        seen = []
-
-        @pytest.fixture
-        @mock_kms
-        def key_id():
-            client = boto3.client("kms", region_name="us-east-1")
-            key = client.create_key()["KeyMetadata"]["KeyId"]
-            yield key
-            seen.append(client.describe_key(KeyId=key)["KeyMetadata"]["KeyState"])
-
-        def test_uses_the_key(key_id):
-            assert kmsmock.current().key(key_id).state.value == "Enabled"
-            boto3.client("kms", region_name="us-east-1").disable_key(KeyId=key_id)
-
-        def test_teardown_ran_inside_the_mock():
-            assert seen == ["Disabled"]
-            with pytest.raises(RuntimeError, match="no mock_kms is active"):
-                kmsmock.current()
-        """
-    )
-    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly")
-    result.assert_outcomes(passed=2)
-
-
 def test_decorating_a_generator_stops_the_mock_when_it_is_closed() -> None:
     @mock_kms
     def keys() -> Generator[int, None, None]:
@@ -455,3 +447,34 @@ def test_decorating_a_generator_stops_the_mock_when_it_is_closed() -> None:
     assert kmsmock._mock.innermost() is not None
     generator.close()
     assert kmsmock._mock.innermost() is None
+
+
+def test_handler_and_guard_modules_imported_anew_take_over(client: KMSClient) -> None:
+    # pytester drops from sys.modules what a test imported first; later tests import
+    # those modules anew. Their handlers replace the old ones, and the guard does not
+    # wrap its own wrappers.
+    from botocore.endpoint import Endpoint
+
+    names = ("kmsmock.operations.tags", "kmsmock._guard")
+    saved = {name: importlib.import_module(name) for name in names}
+    for name in names:
+        del sys.modules[name]
+    try:
+        importlib.import_module("kmsmock.operations.tags")
+        send = Endpoint._send  # type: ignore[attr-defined]  # wrapped by the mock's start
+        importlib.import_module("kmsmock._guard").install()
+        assert Endpoint._send is send  # type: ignore[attr-defined]
+        key_id = client.create_key()["KeyMetadata"]["KeyId"]
+        client.tag_resource(KeyId=key_id, Tags=[{"TagKey": "a", "TagValue": "b"}])
+        assert client.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "a", "TagValue": "b"}]
+    finally:
+        sys.modules.update(saved)
+
+
+def test_two_handlers_for_one_operation_are_refused() -> None:
+    def other(req: object) -> None: ...
+
+    from kmsmock import _dispatch
+
+    with pytest.raises(ValueError, match="TagResource registered twice"):
+        _dispatch.operation("TagResource")(other)

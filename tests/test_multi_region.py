@@ -168,6 +168,7 @@ def test_every_member_lists_every_replica_in_replication_order(
         assert config["ReplicaKeys"] == replicas
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
 @pytest.mark.kms(replica_creation_seconds=60)
 def test_replica_is_creating_until_its_time_is_up(
     kms: MockKMS, east: KMSClient, west: KMSClient, mrk: str
@@ -282,6 +283,7 @@ def _import(client: KMSClient, key_id: str, material: bytes) -> str:
     return imported["KeyMaterialId"]
 
 
+@pytest.mark.needs_model(member="ImportKeyMaterialResponse.KeyMaterialId")
 @pytest.mark.skipif(
     "ImportKeyMaterial" not in implemented(), reason="needs ImportKeyMaterial (imports.py)"
 )
@@ -515,6 +517,8 @@ def test_multi_region_key_type_condition(kms: MockKMS, east: KMSClient, mrk: str
 # -- Cryptography across Regions ---------------------------------------------------------
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 def test_primary_ciphertext_decrypts_in_the_replica_region(
     east: KMSClient, west: KMSClient, mrk: str
 ) -> None:
@@ -611,6 +615,8 @@ def test_ciphertext_of_a_deleted_replica_decrypts_with_the_primary(
     assert east.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 def test_rotation_of_the_primary_reaches_the_replica(
     east: KMSClient, west: KMSClient, mrk: str
 ) -> None:

@@ -35,6 +35,10 @@ import pytest
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
+# Each test starts a client process (and the first a server): about half a minute in
+# all, and the tools come from .ci/clients-setup. CI runs them (--run-slow).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / ".venv-clients"
 REGION = "us-east-1"

@@ -185,6 +185,7 @@ def test_asymmetric_and_hmac_keys_do_not_rotate(client: KMSClient, spec: str, us
     assert _error(client.list_key_rotations, KeyId=key_id) == refused
 
 
+@pytest.mark.needs_model(member="ListKeyRotationsRequest.IncludeKeyMaterial")
 def test_imported_material_keys_have_no_automatic_rotation(client: KMSClient) -> None:
     key_id = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     arn = _arn(client, key_id)
@@ -397,6 +398,9 @@ def test_cross_account_status_by_arn_only(kms: MockKMS, client: KMSClient) -> No
     assert _error(other.list_key_rotations, KeyId=arn) == missing
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 def test_multi_region_rotation_is_set_on_the_primary(
     kms: MockKMS, frozen: None, client: KMSClient
 ) -> None:
@@ -439,6 +443,10 @@ def test_multi_region_rotation_is_set_on_the_primary(
 # -- RotateKeyOnDemand ---------------------------------------------------------------
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialState")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
 def test_rotate_on_demand(kms: MockKMS, frozen: None, client: KMSClient, key_id: str) -> None:
     arn = _arn(client, key_id)
     first = _current(client, key_id)
@@ -482,6 +490,8 @@ def test_rotate_on_demand_without_automatic_rotation(client: KMSClient, key_id: 
     assert [r["RotationType"] for r in _rotations(client, key_id)] == ["ON_DEMAND"]
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
 @pytest.mark.kms(on_demand_rotation_seconds=60)
 def test_on_demand_rotation_in_progress(
     kms: MockKMS, frozen: None, client: KMSClient, key_id: str
@@ -596,6 +606,13 @@ def _imported_key(client: KMSClient, **extra: Any) -> tuple[str, str]:
     return metadata["KeyId"], metadata["Arn"]
 
 
+@pytest.mark.needs_model(member="ImportKeyMaterialResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="ImportKeyMaterialRequest.ImportType")
+@pytest.mark.needs_model(member="ImportKeyMaterialRequest.KeyMaterialDescription")
+@pytest.mark.needs_model(member="ListKeyRotationsRequest.IncludeKeyMaterial")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialState")
+@pytest.mark.needs_model(member="RotationsListEntry.ImportState")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
 def test_imported_key_rotates_to_pending_material(frozen: None, client: KMSClient) -> None:
     key_id, arn = _imported_key(client)
     first = _import(client, key_id, os.urandom(32))
@@ -658,6 +675,10 @@ def test_imported_key_rotates_to_pending_material(frozen: None, client: KMSClien
     assert _error(client.rotate_key_on_demand, KeyId=key_id)[0] == "KMSInvalidStateException"
 
 
+@pytest.mark.needs_model(member="ImportKeyMaterialResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="ImportKeyMaterialRequest.ImportType")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
 @pytest.mark.kms(on_demand_rotation_seconds=60)
 def test_imported_rotation_in_progress_and_lapsing(
     kms: MockKMS, frozen: None, client: KMSClient
@@ -688,6 +709,11 @@ def test_imported_rotation_in_progress_and_lapsing(
     ]
 
 
+@pytest.mark.needs_model(member="ImportKeyMaterialResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="ImportKeyMaterialRequest.ImportType")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialState")
+@pytest.mark.needs_model(member="RotationsListEntry.ImportState")
 @pytest.mark.kms(on_demand_rotation_seconds=60)
 def test_rotation_completes_before_material_expiring_at_the_same_moment(
     kms: MockKMS, frozen: None, client: KMSClient
@@ -721,6 +747,11 @@ def test_rotation_completes_before_material_expiring_at_the_same_moment(
     ]
 
 
+@pytest.mark.needs_model(member="ImportKeyMaterialResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="ImportKeyMaterialRequest.ImportType")
+@pytest.mark.needs_model(member="ListKeyRotationsRequest.IncludeKeyMaterial")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialState")
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
 def test_imported_multi_region_key_rotates_in_every_region(
     kms: MockKMS, frozen: None, client: KMSClient
 ) -> None:
@@ -764,6 +795,10 @@ def test_imported_multi_region_key_rotates_in_every_region(
 # -- ListKeyRotations ----------------------------------------------------------------
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="ListKeyRotationsRequest.IncludeKeyMaterial")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialState")
 def test_list_rotations_only_and_all_material(
     kms: MockKMS, frozen: None, client: KMSClient, key_id: str
 ) -> None:
@@ -851,6 +886,10 @@ def test_list_rotations_bad_marker(client: KMSClient, key_id: str) -> None:
 # -- Done when: generations of data across automatic and on-demand rotations ---------
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialState")
 def test_generations_of_data_survive_rotation(
     kms: MockKMS, frozen: None, client: KMSClient, key_id: str
 ) -> None:
@@ -911,6 +950,9 @@ def _property_client() -> KMSClient:
     return boto3.client("kms", region_name="us-east-1")
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
+@pytest.mark.needs_model(member="DecryptResponse.KeyMaterialId")
+@pytest.mark.needs_model(member="RotationsListEntry.KeyMaterialId")
 @settings(max_examples=30, deadline=None)
 @given(steps=steps)
 def test_every_generation_stays_decryptable(steps: list[tuple[str, int]]) -> None:

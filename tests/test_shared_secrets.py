@@ -210,6 +210,7 @@ def test_public_key_longer_than_8192_bytes(client: KMSClient) -> None:
     )
 
 
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_dry_run(client: KMSClient) -> None:
     key, _ = agreement_key(client)
     peer = spki(ec.generate_private_key(ec.SECP256R1()))
@@ -224,6 +225,7 @@ def test_dry_run(client: KMSClient) -> None:
     assert error_of(failed) == ("ValidationException", "", 400)
 
 
+@pytest.mark.needs_model(operation="GetKeyLastUsage")
 def test_key_last_usage(client: KMSClient) -> None:
     key, _ = agreement_key(client)
     derive(client, key, spki(ec.generate_private_key(ec.SECP256R1())))

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_kms.type_defs import TagTypeDef
 
+    from kmsmock import MockKMS
+
 ARN_PREFIX = "arn:aws:kms:us-east-1:123456789012"
 
 
@@ -228,3 +230,21 @@ def test_tag_ops_unknown_key(client: KMSClient, operation: str) -> None:
         f"Key '{ARN_PREFIX}:key/{missing}' does not exist",
         400,
     )
+
+
+def test_key_tags_is_always_a_dict(client: KMSClient, kms: MockKMS) -> None:
+    key_id = client.create_key()["KeyMetadata"]["KeyId"]
+    key = kms.key(key_id)
+    assert key.tags == {}
+    client.tag_resource(KeyId=key_id, Tags=[{"TagKey": "team", "TagValue": "payments"}])
+    assert kms.key(key_id).tags == {"team": "payments"}
+    # Set from a test, the tags are what the API lists.
+    key.tags["owner"] = "ops"
+    listed = client.list_resource_tags(KeyId=key_id)["Tags"]
+    assert listed == [
+        {"TagKey": "owner", "TagValue": "ops"},
+        {"TagKey": "team", "TagValue": "payments"},
+    ]
+    with pytest.raises(TypeError, match="tags must be a dict of str to str"):
+        key.tags = {"a": 1}  # type: ignore[dict-item]
+    assert key.tags == {"owner": "ops", "team": "payments"}

@@ -182,6 +182,8 @@ class Principal:
 
 
 class Root(Principal):
+    """The root user of an account: what unknown or fake credentials act as by default."""
+
     kind = "root"
 
     def set_policies(self, policy: PolicyInput | Sequence[PolicyInput]) -> None:
@@ -192,6 +194,8 @@ class Root(Principal):
 
 
 class User(Principal):
+    """An IAM user, with access keys of its own and its identity policies."""
+
     kind = "user"
 
     def __init__(self, registry: IdentityRegistry, account_id: str, name: str, path: str):

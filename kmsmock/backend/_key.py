@@ -160,6 +160,7 @@ class Key:
 
     __slots__ = (
         "_state",
+        "_tags",
         "account_id",
         "creation_date",
         "deletion_date",
@@ -178,7 +179,6 @@ class Key:
         "region",
         "ring",
         "seq",
-        "tags",
         "xks_key_id",
     )
 
@@ -213,7 +213,9 @@ class Key:
         self._state = KeyState.ENABLED
         self.deletion_date: float | None = None
         self.pending_window_days: int | None = None
-        self.tags: dict[str, str] | None = None
+        # None until the key's tags are first looked at or set: most keys have none,
+        # and an empty dict for each would cost 64 bytes a key.
+        self._tags: dict[str, str] | None = None
         self.ring = ring if ring is not None else Ring()
         # The multi-Region set this key belongs to; None for single-Region keys.
         self.mr: MultiRegion | None = None
@@ -224,6 +226,22 @@ class Key:
         self.last_used: tuple[float, str, str] | None = None
         # Grant id -> grant; None until the key's first grant.
         self.grants: dict[str, Grant] | None = None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The key's tags, name to value (a dict, empty when it has none)."""
+        if self._tags is None:
+            self._tags = {}
+        return self._tags
+
+    @tags.setter
+    def tags(self, tags: dict[str, str] | None) -> None:
+        if tags is not None and not (
+            isinstance(tags, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())
+        ):
+            raise TypeError(f"tags must be a dict of str to str, not {tags!r}")
+        self._tags = tags
 
     @property
     def arn(self) -> str:

@@ -13,6 +13,8 @@ from kmsmock.errors import DisabledException, KMSError, KMSInvalidStateException
 
 
 class KeyState(str, enum.Enum):
+    """A key's state, as KeyMetadata.KeyState names it; compares equal to AWS's text."""
+
     ENABLED = "Enabled"
     DISABLED = "Disabled"
     PENDING_DELETION = "PendingDeletion"

@@ -1,0 +1,1 @@
+"""The simulated state: accounts, regions, keys, grants, the clock and the journal."""
