@@ -64,7 +64,13 @@ def serve_floor() -> None:
 
     class Floor:
         def handle(
-            self, method: str, url: str, headers: Mapping[str, str | bytes], body: bytes
+            self,
+            method: str,
+            url: str,
+            headers: Mapping[str, str | bytes],
+            body: bytes,
+            *,
+            channel: str = "in-process",
         ) -> tuple[int, dict[str, str], bytes]:
             response_headers, payload = canned.answer(str(headers["X-Amz-Target"]), body)
             return 200, response_headers, payload

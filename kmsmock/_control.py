@@ -79,9 +79,67 @@ def _calls(mock: MockKMS, body: Mapping[str, Any]) -> Answer:
             "principal": call.principal,
             "operation": call.operation,
             "error": call.error,
+            "message": call.message,
+            "parameters": call.parameters,
+            "keys": list(call.keys),
+            "channel": call.channel,
+            "request_id": call.request_id,
+            "fault": call.fault,
         }
         for call in mock.calls
     ]
+
+
+_FAULT_MEMBERS = frozenset(
+    {"error", "operation", "key", "principal", "times", "probability", "after", "delay", "message"}
+)
+
+
+def _add_fault(mock: MockKMS, body: Mapping[str, Any]) -> Answer:
+    unknown = set(body) - _FAULT_MEMBERS
+    if unknown:
+        raise ControlError(400, f"unknown member(s): {', '.join(sorted(unknown))}")
+    if "error" not in body:
+        raise ControlError(400, "'error' is required: an error code, or null with 'delay'")
+    options = {k: v for k, v in body.items() if k != "error" and v is not None}
+    try:
+        fault = mock.faults.add(body["error"], **options)
+    except (TypeError, ValueError) as error:
+        raise ControlError(400, str(error)) from None
+    return 200, {"id": fault.id}
+
+
+def _list_faults(mock: MockKMS, body: Mapping[str, Any]) -> Answer:
+    return 200, [fault.describe() for fault in mock.faults]
+
+
+def _clear_faults(mock: MockKMS, body: Mapping[str, Any]) -> Answer:
+    mock.faults.clear()
+    return 200, {"status": "cleared"}
+
+
+def _remove_fault(mock: MockKMS, fault_id: str) -> Answer:
+    if not mock.faults.remove(fault_id):
+        raise ControlError(404, f"no fault {fault_id}")
+    return 200, {"status": "removed", "id": fault_id}
+
+
+def _get_state(mock: MockKMS, body: Mapping[str, Any]) -> Answer:
+    from kmsmock._state_file import state_document
+
+    return 200, state_document(mock)
+
+
+def _put_state(mock: MockKMS, body: Mapping[str, Any]) -> Answer:
+    from kmsmock._state_file import build
+    from kmsmock.backend._fields import StateError
+
+    try:
+        # Built completely, then swapped in: a refused document changes nothing.
+        mock._state = build(mock, dict(body))
+    except StateError as error:
+        raise ControlError(400, str(error)) from None
+    return 200, {"status": "loaded"}
 
 
 _KINDS = ("user", "role", "root")
@@ -141,12 +199,22 @@ ROUTES: dict[tuple[str, str], Callable[[MockKMS, Mapping[str, Any]], Answer]] = 
     ("POST", "clock"): _clock,
     ("GET", "calls"): _calls,
     ("POST", "principals"): _principals,
+    ("GET", "state"): _get_state,
+    ("PUT", "state"): _put_state,
+    ("POST", "faults"): _add_fault,
+    ("GET", "faults"): _list_faults,
+    ("DELETE", "faults"): _clear_faults,
 }
+_FAULT_PREFIX = "faults/"
 
 
 def answer(mock: MockKMS, method: str, path: str, body: bytes) -> tuple[int, bytes]:
     """The JSON response to a control request for ``path`` (which starts with PREFIX)."""
-    route = ROUTES.get((method, path[len(PREFIX) :].rstrip("/")))
+    name = path[len(PREFIX) :].rstrip("/")
+    route = ROUTES.get((method, name))
+    if route is None and method == "DELETE" and name.startswith(_FAULT_PREFIX):
+        fault_id = name[len(_FAULT_PREFIX) :]
+        route = lambda mock, body: _remove_fault(mock, fault_id)  # noqa: E731
     try:
         if route is None:
             raise ControlError(404, f"no control endpoint {method} {path}")

@@ -7,6 +7,8 @@ as it does against AWS; only the network is replaced.
 
 from __future__ import annotations
 
+import contextvars
+import inspect
 import sys
 import weakref
 from collections.abc import Iterator, Mapping
@@ -86,7 +88,9 @@ def before_send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | Non
         raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
     url = request.url
     headers: Mapping[str, str | bytes] = request.headers  # type: ignore[assignment]
-    status, response_headers, payload = active.handle(request.method, url, headers, raw)
+    status, response_headers, payload = active.handle(
+        request.method, url, headers, raw, channel=_channel.get()
+    )
     request.url = ANSWERED_URL
     # AWSResponse wraps any mapping in its own case-insensitive HeadersDict. The answer
     # is also awaitable: aiobotocore's clients carry this hook too (see _aio_hook).
@@ -94,6 +98,24 @@ def before_send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | Non
 
 
 SIGN_EVENT = "before-sign.kms"
+
+# How the request being signed came, for the journal: botocore's and aiobotocore's
+# requests are the same class, but their signers differ. Set at signing, read at
+# sending; a context variable, so that concurrent asyncio tasks each keep their own.
+_channel: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "kmsmock_channel", default="in-process"
+)
+_async_signers: dict[type, bool] = {}
+
+
+def _note_channel(request_signer: Any) -> None:
+    kind = type(request_signer)
+    is_async = _async_signers.get(kind)
+    if is_async is None:
+        is_async = _async_signers[kind] = inspect.iscoroutinefunction(
+            getattr(request_signer, "sign", None)
+        )
+    _channel.set("async" if is_async else "in-process")
 
 
 def before_sign(request: AWSRequest, request_signer: Any = None, **kwargs: Any) -> None:
@@ -105,7 +127,10 @@ def before_sign(request: AWSRequest, request_signer: Any = None, **kwargs: Any) 
     signer keeps its credentials in a private attribute; reading it is the only way to
     tell, and a botocore that renamed it simply leaves such clients unserved.
     """
-    if _mock.innermost() is None or getattr(request_signer, "_credentials", True) is not None:
+    if _mock.innermost() is None:
+        return
+    _note_channel(request_signer)
+    if getattr(request_signer, "_credentials", True) is not None:
         return
     signing = request.context.setdefault("signing", {})
     signing.setdefault("request_credentials", fallback_credentials(request_signer))

@@ -247,7 +247,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 status, payload = _control.answer(self.server.mock, self.command, path, body)
             else:
                 status, headers, payload = self.server.mock.handle(
-                    self.command, str(url), dict(self.headers.items()), body
+                    self.command, str(url), dict(self.headers.items()), body, channel="http"
                 )
         except NotYetImplemented as gap:
             # In-process, a gap raises from the client call; over HTTP it is an answer

@@ -11,9 +11,10 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from kmsmock import _environment, _responses
+from kmsmock._faults import Faults
 from kmsmock.auth._principals import (
     IdentityRegistry,
     PolicyInput,
@@ -25,10 +26,15 @@ from kmsmock.auth._principals import (
 from kmsmock.backend._arn import is_account_id, is_region, parse_arn
 from kmsmock.backend._backend import Account, Backend, Region
 from kmsmock.backend._clock import Clock
-from kmsmock.backend._journal import Journal, JournalOption, journal_limit
+from kmsmock.backend._journal import Call, Journal, JournalOption, journal_limit
 from kmsmock.backend._key import Key
 from kmsmock.backend._key_stores import KeyStore
+from kmsmock.backend._keystate import KeyState
+from kmsmock.backend._random import Seed
 from kmsmock.backend._settings import Settings
+
+if TYPE_CHECKING:
+    from kmsmock._state_file import StatePath
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -42,7 +48,7 @@ _stack: list[MockKMS] = []
 
 
 _Handle = Callable[
-    [Backend, IdentityRegistry, str, str, Mapping[str, "str | bytes"], bytes],
+    [Backend, IdentityRegistry, str, str, Mapping[str, "str | bytes"], bytes, str],
     tuple[int, dict[str, str], bytes],
 ]
 
@@ -54,6 +60,13 @@ def _handle() -> _Handle:
     from kmsmock._transport import handle
 
     return handle
+
+
+def _check_state_path(path: object) -> StatePath:
+    # Imported on first use, like the request path: most mocks never save or load.
+    from kmsmock._state_file import check_path
+
+    return check_path(path, "state")
 
 
 def innermost() -> MockKMS | None:
@@ -86,6 +99,9 @@ class MockKMS:
         on_demand_rotation_seconds: float = 0.0,
         on_demand_rotation_limit: int = 10,
         endpoints: Iterable[str] = (),
+        seed: Seed | None = None,
+        localstack_tags: bool = False,
+        state: StatePath | None = None,
     ) -> None:
         if not is_account_id(account):
             raise ValueError(f"account must be 12 digits, not {account!r}")
@@ -99,6 +115,8 @@ class MockKMS:
         if not isinstance(keep_credentials, bool):
             raise TypeError(f"keep_credentials must be a bool, not {keep_credentials!r}")
         self.keep_credentials = keep_credentials
+        # A saved state (or seed) file that each activation starts from.
+        self._state_path = None if state is None else _check_state_path(state)
         self._active = False
         # The decorator template this mock was started for by the pytest fixture: the
         # decorated test then runs in it instead of starting one of its own.
@@ -107,6 +125,8 @@ class MockKMS:
             replica_creation_seconds=replica_creation_seconds,
             on_demand_rotation_seconds=on_demand_rotation_seconds,
             on_demand_rotation_limit=on_demand_rotation_limit,
+            seed=seed,
+            localstack_tags=localstack_tags,
         )
         # The backend and the principals, replaced together (reset) in one assignment, so
         # that a request in flight never pairs one's old with the other's new.
@@ -117,6 +137,7 @@ class MockKMS:
                 region,
                 unknown_credentials=unknown_credentials,
                 check_principals=check_principals,
+                seed=seed,
             ),
         )
 
@@ -145,6 +166,9 @@ class MockKMS:
             on_demand_rotation_seconds=self.settings.on_demand_rotation_seconds,
             on_demand_rotation_limit=self.settings.on_demand_rotation_limit,
             endpoints=self.endpoints,
+            seed=self.settings.seed,
+            localstack_tags=self.settings.localstack_tags,
+            state=self._state_path,
         )
 
     def _shared(self) -> MockKMS:
@@ -182,18 +206,45 @@ class MockKMS:
         return self.identities.root(account)
 
     def reset(self) -> None:
-        """Forget every key, alias, grant, custom key store, principal and call, and
-        return the clock to real time: the state of a new mock with the same options."""
+        """Forget every key, alias, grant, custom key store, principal, injected fault and
+        call, and return the clock to real time: the state of a new mock with the same
+        options. The mock stays active."""
+        self._state = self._blank_state()
+
+    # -- saved state -------------------------------------------------------------------
+
+    def _blank_state(self) -> tuple[Backend, IdentityRegistry]:
+        """An empty state with this mock's options (what ``reset`` installs)."""
         identities = self.identities
-        self._state = (
+        return (
             Backend(journal=self._journal, settings=self.settings),
             IdentityRegistry(
                 self.account_id,
                 self.region,
                 unknown_credentials=identities.unknown_credentials,
                 check_principals=identities.check_principals,
+                seed=self.settings.seed,
             ),
         )
+
+    def save(self, path: StatePath) -> None:
+        """Write the whole state to ``path`` as JSON (docs/state.md), atomically: keys
+        with their material, aliases, grants, custom key stores, principals, the clock.
+
+        ``mock_kms(state=path)`` starts from it; the journal and faults are not saved.
+        """
+        from kmsmock import _state_file
+
+        _state_file.save(self, path)
+
+    def load(self, path: StatePath) -> None:
+        """Replace the state with the one saved in ``path`` (a file ``save`` wrote, or
+        a hand-written seed file); the journal and injected faults stay.
+        ``kmsmock.StateError`` if the file is damaged or from a newer kmsmock; the state
+        is then unchanged."""
+        from kmsmock import _state_file
+
+        self._state = _state_file.build(self, _state_file.read(path))
 
     # -- activation ------------------------------------------------------------------
 
@@ -205,6 +256,9 @@ class MockKMS:
             if self.backend.accounts or len(self.backend.journal):
                 # A restart begins from an empty backend, like every activation.
                 self.backend = Backend(journal=self._journal, settings=self.settings)
+            if self._state_path is not None:
+                # Or from the saved state: read and built before anything is activated.
+                self.load(self._state_path)
             if not _stack:
                 _environment.provide(self.region, keep_credentials=self.keep_credentials)
                 from kmsmock import _guard
@@ -271,10 +325,17 @@ class MockKMS:
     # -- the request path --------------------------------------------------------------
 
     def handle(
-        self, method: str, url: str, headers: Mapping[str, str | bytes], body: bytes
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str | bytes],
+        body: bytes,
+        *,
+        channel: str = "in-process",
     ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one KMS HTTP request; ``channel`` (how it came) goes in the journal."""
         backend, identities = self._state
-        return _handle()(backend, identities, method, url, headers, body)
+        return _handle()(backend, identities, method, url, headers, body, channel)
 
     # -- state, for setup and assertions -------------------------------------------------
 
@@ -323,6 +384,91 @@ class MockKMS:
             region, account, key_id = arn.region, arn.account, arn.resource
         return self.region_state(region, account).keys[key_id]
 
+    # -- declared keys -----------------------------------------------------------------
+
+    def add_key(
+        self,
+        key_id: str | None = None,
+        *,
+        key_spec: str = "SYMMETRIC_DEFAULT",
+        key_usage: str | None = None,
+        material: bytes | str | None = None,
+        origin: str = "AWS_KMS",
+        account: str | None = None,
+        region: str | None = None,
+        description: str = "",
+        policy: str | Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        aliases: Iterable[str] = (),
+        state: KeyState | str | None = None,
+        multi_region: bool = False,
+    ) -> Key:
+        """Declare a key, without a KMS call, with the id, material and state you choose.
+
+        ``key_id``: a lowercase UUID (``mrk-`` and 32 hex digits with
+        ``multi_region=True``); default, a new one. ``key_spec`` and ``key_usage`` as
+        CreateKey takes them (``key_usage`` may be left out when the spec allows one).
+        ``material``: 32 bytes for SYMMETRIC_DEFAULT, the HMAC key's bytes, or a PEM or
+        DER private key of the spec; left out, it is derived from the key's account,
+        region and id, so it is still the same in every mock. ``origin="EXTERNAL"``
+        declares the material as imported (never expiring); without material such a
+        key is PendingImport. ``state``: Enabled (default), Disabled, PendingDeletion
+        (deleted 30 days later on the mock's clock) or PendingImport. ``policy`` (JSON
+        text or a dict), ``tags`` and ``aliases`` are checked as PutKeyPolicy,
+        TagResource and CreateAlias check them.
+
+        The same key (account, region, key id and material) declared in two mocks,
+        or two processes, is the same key: each decrypts what the other encrypted.
+        TypeError or ValueError, before anything changes, for bad input or a key id
+        the account and region already have. Declare keys in an active mock (or a
+        server's): ``start()`` begins from an empty state.
+        """
+        from kmsmock.backend._declare import declare_key
+
+        return declare_key(
+            self.backend,
+            self.identities,
+            (self.account_id, self.region),
+            key_id,
+            key_spec=key_spec,
+            key_usage=key_usage,
+            material=material,
+            origin=origin,
+            account=account,
+            region=region,
+            description=description,
+            policy=policy,
+            tags=tags,
+            aliases=aliases,
+            state=state,
+            multi_region=multi_region,
+        )
+
+    def add_alias(
+        self,
+        alias_name: str,
+        key_id: str,
+        *,
+        account: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Declare the alias ``alias_name`` (``"alias/..."``) of the key ``key_id`` in an
+        account and region (default: the mock's own), as CreateAlias would make it.
+
+        ValueError for a name CreateAlias refuses or that exists, or a key id that the
+        account and region have no key with (or whose key is pending deletion).
+        """
+        from kmsmock.backend._declare import declare_alias
+
+        declare_alias(
+            self.backend,
+            (self.account_id, self.region),
+            alias_name,
+            key_id,
+            account=account,
+            region=region,
+        )
+
     def custom_key_store(
         self, store_id: str, region: str | None = None, account: str | None = None
     ) -> KeyStore:
@@ -333,6 +479,19 @@ class MockKMS:
         ConnectionErrorCode) simulate the cluster or proxy behind it.
         """
         return self.region_state(region, account).key_stores[store_id]
+
+    @property
+    def faults(self) -> Faults:
+        """Errors and delays injected into calls: ``kms.faults.add("ThrottlingException",
+        operation="Encrypt", times=2)``. ``kms.reset()`` removes them all."""
+        return self.backend.faults
+
+    def explain(self, call: Call) -> str:
+        """Why authorization allowed or refused ``call`` (one of ``kms.calls``), in words:
+        which statement of which key policy or IAM policy, or which grant, decided."""
+        from kmsmock._explain import explain
+
+        return explain(call)
 
     @property
     def calls(self) -> Journal:
@@ -363,6 +522,9 @@ def mock_kms(
     on_demand_rotation_seconds: float = 0.0,
     on_demand_rotation_limit: int = 10,
     endpoints: Iterable[str] = (),
+    seed: Seed | None = None,
+    localstack_tags: bool = False,
+    state: StatePath | None = None,
 ) -> MockKMS: ...
 
 
@@ -380,6 +542,9 @@ def mock_kms(
     on_demand_rotation_seconds: float = 0.0,
     on_demand_rotation_limit: int = 10,
     endpoints: Iterable[str] = (),
+    seed: Seed | None = None,
+    localstack_tags: bool = False,
+    state: StatePath | None = None,
 ) -> Any:
     """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``.
 
@@ -393,6 +558,14 @@ def mock_kms(
     default 0, done at the next call); ``on_demand_rotation_limit`` is the per-key quota.
     ``endpoints`` lists URLs besides AWS's KMS endpoints (``"https://kms.internal.example"``)
     whose requests sent with ``requests`` are answered as KMS.
+    ``seed`` (an int, str or bytes) makes every generated value (key ids, key material,
+    nonces and so ciphertexts, grant ids and tokens, request ids, data keys, access
+    keys) the same in every run that makes the same calls in the same order.
+    ``localstack_tags=True`` honours LocalStack's ``_custom_id_`` and
+    ``_custom_key_material_`` CreateKey tags (see the Keys page).
+    ``state`` names a file that ``kms.save(path)`` wrote, or a hand-written seed file:
+    each activation starts from its state (docs/state.md); a damaged file, or one from a
+    newer kmsmock, is refused with ``kmsmock.StateError``.
     """
     mock = MockKMS(
         account=account,
@@ -405,6 +578,9 @@ def mock_kms(
         on_demand_rotation_seconds=on_demand_rotation_seconds,
         on_demand_rotation_limit=on_demand_rotation_limit,
         endpoints=endpoints,
+        seed=seed,
+        localstack_tags=localstack_tags,
+        state=state,
     )
     if target is None:
         return mock

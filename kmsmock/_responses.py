@@ -224,7 +224,9 @@ def _answer(front: RequestsMock, request: PreparedRequest) -> tuple[int, dict[st
         # The last mock stopped while this request was on its way: nothing answers.
         raise RequestsConnectionError("kmsmock stopped before answering", request=request)
     url = request.url or ""
-    return active.handle(request.method or "GET", url, request.headers, _body(request.body))
+    return active.handle(
+        request.method or "GET", url, request.headers, _body(request.body), channel="requests"
+    )
 
 
 @functools.cache

@@ -7,15 +7,20 @@ The botocore hook calls this, and so will any other front end (raw HTTP through
 from __future__ import annotations
 
 import itertools
+import sys
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 import kmsmock.operations  # noqa: F401  (registers every handler)
 from kmsmock._dispatch import lookup
+from kmsmock._faults import Fault, wait
 from kmsmock._gaps import NotYetImplemented
 from kmsmock._identity import caller
 from kmsmock._model import service_model
 from kmsmock._protocol import encode_error
+from kmsmock._redaction import journal_parameters
+from kmsmock.auth._decision import begin, end
 from kmsmock.auth._principals import IdentityRegistry, Principal
 from kmsmock.backend._backend import Backend
 from kmsmock.backend._journal import Call
@@ -25,6 +30,8 @@ from kmsmock.operations._request import Request
 
 _TARGET_PREFIX = "TrentService."
 Response = tuple[int, dict[str, str], bytes]
+# The operations that make a key, which the journal records as a key of the call.
+_CREATING = {"CreateKey": "KeyMetadata", "ReplicateKey": "ReplicaKeyMetadata"}
 
 
 def _target(headers: Mapping[str, str | bytes]) -> str:
@@ -40,7 +47,11 @@ _REQUEST_PREFIX = str(uuid.uuid4())[:24]
 _request_numbers = itertools.count()
 
 
-def _request_id() -> str:
+def _request_id(backend: Backend) -> str:
+    if backend.seeded:
+        # The seeded backend's own prefix and counter: the ids repeat with the run.
+        number = next(backend.request_numbers)
+        return f"{backend.request_prefix}{number & 0xFFFFFFFFFFFF:012x}"
     return f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFFFFFF:012x}"
 
 
@@ -60,6 +71,7 @@ def handle(
     url: str,
     headers: Mapping[str, str | bytes],
     body: bytes,
+    channel: str = "in-process",
 ) -> Response:
     target = _target(headers)
     name = target[len(_TARGET_PREFIX) :] if target.startswith(_TARGET_PREFIX) else ""
@@ -69,8 +81,13 @@ def handle(
     # of a name no operation has, no more than an operation name's length.
     recorded_name = name[:128]
     error_code: str | None = None
+    error_message: str | None = None
+    parameters: dict[str, Any] | None = None
+    fault: Fault | None = None
+    created: str | None = None
+    decisions = begin()
     # Made before dispatch: GetKeyLastUsage reports the request id of a key's last use.
-    request_id = _request_id()
+    request_id = _request_id(backend)
     try:
         operation = lookup(name)
         if operation is None:
@@ -80,6 +97,16 @@ def handle(
         recorded_name = operation.name
         principal, region = caller(identities, method, url, headers, body)
         arguments = operation.codec.decode(body)
+        if backend.journal.limit != 0:
+            parameters = journal_parameters(recorded_name, arguments)
+        if backend.faults:
+            with backend.lock:
+                fault = backend.faults.draw(backend, recorded_name, arguments, principal, region)
+            if fault is not None:
+                # Outside the lock: a slow answer must not hold up other callers.
+                wait(fault)
+                if fault.error is not None:
+                    raise fault.exception()
         unsupported = arguments.keys() - operation.accepts
         if unsupported:
             names = ", ".join(sorted(operation.codec.wire_names[p] for p in unsupported))
@@ -91,22 +118,44 @@ def handle(
                 check_grant_tokens(backend, tokens)
             request = Request(backend, principal, region, name, arguments, identities, request_id)
             result = operation.handler(request, **arguments)
+        made = _CREATING.get(recorded_name)
+        if made is not None and result:
+            created = result[made]["Arn"]
         return _response(200, operation.codec.encode(result), request_id)
     except KMSError as error:
         error_code = error.code
+        error_message = error.message
         return _response(error.status, encode_error(error), request_id)
     except Exception as error:
         # A gap or a bug: recorded under its Python name, never as a KMS answer.
         error_code = f"python:{type(error).__name__}"
+        error_message = str(error)
         raise
     finally:
+        end()
+        # Every front's headers but the server's are case-insensitive, and SDKs send
+        # this spelling: one lookup, on every call.
+        agent = headers.get("User-Agent") or ""
+        if isinstance(agent, bytes):
+            agent = agent.decode("latin-1")
         backend.journal.record(
             Call(
                 backend.clock.now(),
                 principal.account_id,
-                region,
+                # One string per region, not one per call.
+                sys.intern(region),
                 principal.arn,
                 recorded_name,
                 error_code,
+                error_message,
+                parameters,
+                channel,
+                request_id,
+                fault.id if fault is not None else None,
+                tuple(decisions),
+                principal.access_key_id,
+                # One string per client, not per call: a client's agent repeats.
+                sys.intern(agent[:512]),
+                created,
             )
         )

@@ -15,6 +15,7 @@ from typing import Any
 from kmsmock import _hook
 from kmsmock._http import _MAX_IDLE, IDLE_SECONDS, MAX_BODY, _authority, _Server
 from kmsmock._mock import MockKMS
+from kmsmock._state_file import StatePath, check_path
 
 __all__ = ["IDLE_SECONDS", "MAX_BODY", "ThreadedKMSServer"]
 
@@ -41,9 +42,12 @@ class ThreadedKMSServer:
     ``with ThreadedKMSServer() as server:`` starts it on a free port of 127.0.0.1;
     ``server.endpoint_url`` is what a client's ``endpoint_url`` takes, and
     ``server.mock`` the ``MockKMS`` behind it, for setup and assertions. Keyword
-    arguments other than ``port``, ``host`` and ``idle_timeout`` (the seconds a client
-    has to send a request, default 60) are ``mock_kms``'s options; all are checked
-    before anything starts.
+    arguments other than ``port``, ``host``, ``idle_timeout`` (the seconds a client
+    has to send a request, default 60) and ``state_file`` are ``mock_kms``'s options;
+    all are checked before anything starts.
+
+    ``state_file`` names a JSON state file (docs/state.md): loaded now if it exists, and
+    written atomically by ``stop()``.
 
     The server needs no active mock, and a ``mock_kms`` active in the same process
     leaves clients pointed at the server to it.
@@ -55,10 +59,16 @@ class ThreadedKMSServer:
         host: str = "127.0.0.1",
         *,
         idle_timeout: float = IDLE_SECONDS,
+        state_file: StatePath | None = None,
         **options: Any,
     ) -> None:
         _check_options(port, host, idle_timeout)
+        if "state" in options:
+            raise TypeError("a server takes state_file=, which it loads and saves, not state=")
+        self.state_file = None if state_file is None else check_path(state_file, "state_file")
         self.mock = MockKMS(**options)
+        if self.state_file is not None and self.state_file.exists():
+            self.mock.load(self.state_file)
         self.host = host
         self.port = port
         self.idle_timeout = float(idle_timeout)
@@ -100,6 +110,9 @@ class ThreadedKMSServer:
         thread.join()
         server.close_connections()
         server.server_close()
+        if self.state_file is not None:
+            # At the end, once no request is in flight: see docs/state.md for why.
+            self.mock.save(self.state_file)
 
     @property
     def running(self) -> bool:

@@ -83,6 +83,13 @@ def _checks_of_printed_output() -> dict[str, Callable[[str], bool]]:
         ),
         'print("gone for good:"': lambda out: out == "gone for good: AccessDeniedException\n",
         "await client.encrypt(": lambda out: out.strip().endswith(" is disabled."),
+        "print(kms.explain(kms.calls[-1]))": lambda out: (
+            out.startswith("Decrypt by arn:aws:iam::123456789012:user/alice:\n")
+            and out.endswith(
+                " by an explicit Deny: statement 'NoDecryptForAlice' of the key policy. "
+                "An explicit Deny always wins.\n"
+            )
+        ),
     }
 
 

@@ -409,7 +409,7 @@ def test_server_answers_a_kmsmock_bug_with_500_and_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(server.mock, "handle", broken)
@@ -699,10 +699,10 @@ def test_server_stop_lets_a_request_being_handled_answer(
     handling, release = threading.Event(), threading.Event()
     handle = server.mock.handle
 
-    def slow(*args: Any) -> tuple[int, dict[str, str], bytes]:
+    def slow(*args: Any, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
         handling.set()
         release.wait(10)
-        return handle(*args)
+        return handle(*args, **kwargs)
 
     monkeypatch.setattr(server.mock, "handle", slow)
     answers: list[object] = []

@@ -16,6 +16,18 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from kmsmock.auth._context import RequestContext
+from kmsmock.auth._decision import (
+    ALLOW,
+    EXPLICIT_DENY,
+    GRANT,
+    IAM_POLICY,
+    IMPLICIT_DENY,
+    KEY_POLICY,
+    KEY_POLICY_AND_IAM,
+    NOTHING,
+    Decision,
+    note,
+)
 from kmsmock.auth._policy import (
     ACCOUNT,
     DIRECT,
@@ -70,9 +82,11 @@ def _key_policy_verdict(
     action: str,
     resource: str,
     ctx: RequestContext,
-) -> int:
-    """-1 for an explicit deny, else how the best Allow names the caller (NOT_NAMED...)."""
+) -> tuple[int, Statement | None]:
+    """-1 for an explicit deny, else how the best Allow names the caller (NOT_NAMED...);
+    with the statement that decided (the Deny, or the first best Allow)."""
     best = NOT_NAMED
+    chosen = None
     for statement in statements:
         if not statement.covers(action, resource):
             continue
@@ -80,26 +94,44 @@ def _key_policy_verdict(
         if named == NOT_NAMED or (statement.conditions and not statement.holds(ctx)):
             continue
         if not statement.allow:
-            return -1
-        best = max(best, named)
-    return best
+            return -1, statement
+        if named > best:
+            best, chosen = named, statement
+    return best, chosen
 
 
 def _identity_verdict(
     policies: tuple[Policy, ...], action: str, resource: str, ctx: RequestContext
-) -> int:
-    """-1 for an explicit deny, 1 when some statement allows, 0 otherwise."""
-    allowed = 0
-    for policy in policies:
+) -> tuple[int, int | None, Statement | None]:
+    """-1 for an explicit deny, 1 when some statement allows, 0 otherwise; with the
+    position of the policy (from 1) and the statement that decided."""
+    allowed: tuple[int, int | None, Statement | None] = (0, None, None)
+    for position, policy in enumerate(policies, 1):
         for statement in policy.statements:
             if not statement.covers(action, resource):
                 continue
             if statement.conditions and not statement.holds(ctx):
                 continue
             if not statement.allow:
-                return -1
-            allowed = 1
+                return -1, position, statement
+            if not allowed[0]:
+                allowed = (1, position, statement)
     return allowed
+
+
+def _label(statement: Statement | None) -> str | None:
+    return statement.label if statement is not None else None
+
+
+# The statement of the default key policy that delegates to the key's account.
+_DEFAULT_SID = "Enable IAM User Permissions"
+
+
+@functools.lru_cache(maxsize=4096)
+def _default_allow(action: str, arn: str) -> Decision:
+    # The common case's decision, one object for all the calls that take it: the
+    # journal keeps thousands of them, and making it anew costs more than finding it.
+    return Decision(action, arn, ALLOW, KEY_POLICY_AND_IAM, _DEFAULT_SID, iam_restricted=False)
 
 
 def _grant(
@@ -131,27 +163,57 @@ def authorize(
     if key.policy is None and identity is None and principal.account_id == key.account_id:
         # The default key policy delegates everything to the key's account, and IAM does
         # not restrict this caller: the common case, decided without building anything.
+        note(_default_allow(action, key.arn))
         return None
     ctx = RequestContext(req, action, key, identifier=identifier, same_key=same_key)
     lowered = "kms:" + action.lower()
-    verdict = _key_policy_verdict(key_policy(key).statements, principal, lowered, key.arn, ctx)
+    statements = key_policy(key).statements
+    verdict, statement = _key_policy_verdict(statements, principal, lowered, key.arn, ctx)
+    key_label = _label(statement)
     if verdict < 0:
+        note(Decision(action, key.arn, EXPLICIT_DENY, KEY_POLICY, key_label))
         raise denied(principal, action, key.arn, RESOURCE_DENY)
     iam_allows = True
+    iam_at: int | None = None
+    iam_label: str | None = None
     if identity is not None:
-        iam = _identity_verdict(identity, lowered, key.arn, ctx)
+        iam, iam_at, iam_statement = _identity_verdict(identity, lowered, key.arn, ctx)
+        iam_label = _label(iam_statement)
         if iam < 0:
+            note(Decision(action, key.arn, EXPLICIT_DENY, IAM_POLICY, None, iam_at, iam_label))
             raise denied(principal, action, key.arn, IDENTITY_DENY)
         iam_allows = iam > 0
     same_account = principal.account_id == key.account_id
+    restricted = identity is not None
     if verdict == DIRECT and (same_account or iam_allows):
+        by = KEY_POLICY if same_account else KEY_POLICY_AND_IAM
+        note(Decision(action, key.arn, ALLOW, by, key_label, iam_at, iam_label, None, restricted))
         return None
     if verdict == ACCOUNT and iam_allows:
+        note(
+            Decision(
+                action,
+                key.arn,
+                ALLOW,
+                KEY_POLICY_AND_IAM,
+                key_label,
+                iam_at,
+                iam_label,
+                None,
+                restricted,
+            )
+        )
         return None
     grant = _grant(key, principal, action, ctx.encryption_context())
     if grant is not None:
+        note(Decision(action, key.arn, ALLOW, GRANT, grant_id=grant.grant_id))
         return grant
     kind = "identity" if verdict != NOT_NAMED else "resource"
+    note(
+        Decision(
+            action, key.arn, IMPLICIT_DENY, NOTHING, key_label, iam_at, iam_label, None, restricted
+        )
+    )
     raise denied(principal, action, key.arn, no_allow(kind, action))
 
 
@@ -163,11 +225,11 @@ def policy_allows(req: Request, policy: Policy, key: Key, action: str) -> bool:
     principal = req.principal
     ctx = RequestContext(req, action, key)
     lowered = "kms:" + action.lower()
-    verdict = _key_policy_verdict(policy.statements, principal, lowered, key.arn, ctx)
+    verdict = _key_policy_verdict(policy.statements, principal, lowered, key.arn, ctx)[0]
     if verdict <= NOT_NAMED:
         return False
     identity = principal.identity_policies()
-    iam = 1 if identity is None else _identity_verdict(identity, lowered, key.arn, ctx)
+    iam = 1 if identity is None else _identity_verdict(identity, lowered, key.arn, ctx)[0]
     if iam < 0:
         return False
     return (verdict == DIRECT and principal.account_id == key.account_id) or iam > 0
@@ -180,14 +242,19 @@ def authorize_iam(
     principal = req.principal
     identity = principal.identity_policies()
     if identity is None:
+        note(Decision(action, resource, ALLOW, IAM_POLICY, iam_restricted=False))
         return
     ctx = RequestContext(req, action, None)
-    verdict = _identity_verdict(identity, "kms:" + action.lower(), resource, ctx)
+    verdict, at, statement = _identity_verdict(identity, "kms:" + action.lower(), resource, ctx)
     shown = resource if name_resource else None
+    label = _label(statement)
     if verdict < 0:
+        note(Decision(action, resource, EXPLICIT_DENY, IAM_POLICY, None, at, label))
         raise denied(principal, action, shown, IDENTITY_DENY)
     if verdict == 0:
+        note(Decision(action, resource, IMPLICIT_DENY, NOTHING))
         raise denied(principal, action, shown, no_allow("identity", action))
+    note(Decision(action, resource, ALLOW, IAM_POLICY, None, at, label))
 
 
 def iam_allows(req: Request, action: str, resource: str) -> bool:
@@ -196,4 +263,4 @@ def iam_allows(req: Request, action: str, resource: str) -> bool:
     if identity is None:
         return True
     ctx = RequestContext(req, action, None)
-    return _identity_verdict(identity, "kms:" + action.lower(), resource, ctx) > 0
+    return _identity_verdict(identity, "kms:" + action.lower(), resource, ctx)[0] > 0

@@ -181,6 +181,7 @@ class Statement:
         "actions",
         "allow",
         "conditions",
+        "label",
         "not_actions",
         "not_principals",
         "not_resources",
@@ -197,6 +198,8 @@ class Statement:
         self.resources: Resources | None = None
         self.not_resources: Resources | None = None
         self.conditions: tuple[Condition, ...] = ()
+        # How the journal names it: its Sid, else its position ("#1" is the first).
+        self.label = ""
 
     def principal_match(self, principal: Principal) -> int:
         """How this statement names ``principal`` (identity policies name their owner)."""
@@ -285,6 +288,7 @@ def _statement(raw: Any, identity: bool, named: list[str]) -> Statement | None:
         statement.conditions = _conditions(raw["Condition"])
     if "Sid" in raw and not isinstance(raw["Sid"], str):
         raise _malformed()
+    statement.label = raw.get("Sid") or ""
     no_action = statement.actions is None and statement.not_actions is None
     no_resource = statement.resources is None and statement.not_resources is None
     if no_action or no_resource:
@@ -325,10 +329,13 @@ def _compile(text: str, identity: bool) -> Policy:
     if raw is None or not raws:
         raise _malformed()
     named: list[str] = []
-    statements = tuple(
-        s for s in (_statement(item, identity, named) for item in raws) if s is not None
-    )
-    return Policy(document, statements, tuple(named))
+    statements = []
+    for position, item in enumerate(raws, 1):
+        statement = _statement(item, identity, named)
+        if statement is not None:
+            statement.label = statement.label or f"#{position}"
+            statements.append(statement)
+    return Policy(document, tuple(statements), tuple(named))
 
 
 @functools.lru_cache(maxsize=512)

@@ -8,7 +8,9 @@ restricted by IAM at all (what tests that declare nothing have always had).
 
 from __future__ import annotations
 
+import base64
 import json
+import random
 import secrets
 import string
 import threading
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 from kmsmock._json_depth import nesting_exceeds, value_nesting_exceeds
 from kmsmock.auth._policy import MAX_POLICY_DEPTH
 from kmsmock.backend._arn import is_account_id, partition, root_arn
+from kmsmock.backend._random import Seed, seed_bytes, stream
 from kmsmock.errors import UnrecognizedClientException
 
 if TYPE_CHECKING:
@@ -32,8 +35,17 @@ _P = TypeVar("_P", bound="Principal")
 _KEY_CHARS = string.ascii_uppercase + string.digits
 
 
-def _access_key(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_KEY_CHARS) for _ in range(16))
+def _access_key(prefix: str, rng: random.Random | None) -> str:
+    if rng is None:
+        return prefix + "".join(secrets.choice(_KEY_CHARS) for _ in range(16))
+    # getrandbits, not choice: its output is the same in every Python release.
+    return prefix + "".join(_KEY_CHARS[rng.getrandbits(32) % len(_KEY_CHARS)] for _ in range(16))
+
+
+def _token(size: int, rng: random.Random | None) -> str:
+    if rng is None:
+        return secrets.token_urlsafe(size)
+    return base64.urlsafe_b64encode(rng.randbytes(size)).rstrip(b"=").decode("ascii")
 
 
 def _documents(policy: PolicyInput | Sequence[PolicyInput] | None) -> list[dict[str, Any]]:
@@ -86,8 +98,8 @@ class Principal:
         self._registry = registry
         self.arn = arn
         self.account_id = account_id
-        self.access_key_id = _access_key(self._key_prefix)
-        self.secret_access_key = secrets.token_urlsafe(30)
+        self.access_key_id = _access_key(self._key_prefix, registry.random)
+        self.secret_access_key = _token(30, registry.random)
         self.session_token: str | None = None
         # The identity policies compiled, kept in step with the documents.
         self._compiled: tuple[Policy, ...] | None = None
@@ -246,7 +258,7 @@ class AssumedRole(Principal):
         super().__init__(registry, arn, role.account_id)
         self.role = role
         self.session_name = session_name
-        self.session_token = secrets.token_urlsafe(48)
+        self.session_token = _token(48, registry.random)
 
     @property
     def principal_arn(self) -> str:
@@ -307,10 +319,14 @@ class IdentityRegistry:
         *,
         unknown_credentials: UnknownCredentials = "default",
         check_principals: bool = True,
+        seed: Seed | None = None,
     ) -> None:
         if unknown_credentials not in ("default", "reject"):
             raise ValueError("unknown_credentials is 'default' or 'reject'")
         self._lock = threading.RLock()
+        # Seeded (mock_kms(seed=...)): the stream principals' keys are drawn from, so
+        # that they repeat with the run; None: the system's randomness.
+        self.random = None if seed is None else stream(seed_bytes(seed), "principals")
         self.default_account = default_account
         self.default_region = default_region
         self.unknown_credentials = unknown_credentials

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
+import hmac
 import itertools
 import os
 import threading
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from kmsmock._faults import Faults
 from kmsmock.backend._arn import alias_arn
 from kmsmock.backend._clock import Clock
 from kmsmock.backend._grants import Grant
@@ -18,6 +21,7 @@ from kmsmock.backend._journal import DEFAULT_LIMIT, Journal
 from kmsmock.backend._key import Key, KeyMaterial, Ring
 from kmsmock.backend._keystate import KeyState
 from kmsmock.backend._ordered import Ordered
+from kmsmock.backend._random import seed_bytes, stream
 from kmsmock.backend._settings import Settings
 
 if TYPE_CHECKING:
@@ -197,9 +201,27 @@ class Backend:
         # One lock for the whole backend: a call is answered atomically, so concurrent
         # threads never see half an operation.
         self.lock = threading.RLock()
+        # Every generated value comes from ``random_bytes``: the system's randomness, or
+        # with a seed (mock_kms(seed=...)) a stream drawn from it, so a run repeats.
+        # ``random`` is for what draws numbers (fault probabilities): a stream of its
+        # own, so that a probability drawn does not shift the values generated after.
+        seed = self.settings.seed
+        self.seeded = seed is not None
+        if seed is not None:
+            root = seed_bytes(seed)
+            self.random = stream(root, "numbers")
+            self.random_bytes: Callable[[int], bytes] = stream(root, "values").randbytes
+            # Request ids have theirs too: they are made before the backend's lock.
+            prefix = uuid.UUID(bytes=stream(root, "requests").randbytes(16))
+            self.request_prefix = str(prefix)[:24]
+        else:
+            self.random = stream(os.urandom(32), "numbers")
+            self.random_bytes = os.urandom
+            self.request_prefix = str(uuid.uuid4())[:24]
+        self.request_numbers = itertools.count()
         # Secret of this backend only, from which key material is derived: a blob from
         # one activation is meaningless in another, as between two AWS partitions.
-        self.master_secret = os.urandom(32)
+        self.master_secret = self.random_bytes(32)
         # Blob header id (the 32 bytes at offset 5) -> the key material it names.
         self.materials: dict[bytes, KeyMaterial] = {}
         self._seq = itertools.count(1)
@@ -207,6 +229,8 @@ class Backend:
         self.grant_tokens: dict[str, Grant] = {}
         # (when, order, seq, action) of everything scheduled, earliest first.
         self._events: list[tuple[float, int, int, Action]] = []
+        # Errors and delays a test injects (kms.faults); a new backend starts with none.
+        self.faults = Faults()
 
     def account(self, account_id: str) -> Account:
         account = self.accounts.get(account_id)
@@ -236,7 +260,7 @@ class Backend:
         key_manager: str = "CUSTOMER",
     ) -> Key:
         key = Key(
-            key_id=key_id or str(uuid.uuid4()),
+            key_id=key_id or self.new_key_id(),
             account_id=region.account_id,
             region=region.name,
             seq=next(self._seq),
@@ -258,7 +282,10 @@ class Backend:
             # Asymmetric and HMAC keys have one version for life, whose private key or
             # HMAC key is made on first use (crypto/_keypairs.py). Their ciphertexts
             # carry no header, so the version is not indexed for blob lookup.
-            material = KeyMaterial(key, os.urandom(32))
+            material = KeyMaterial(key, self.random_bytes(32))
+            if self.seeded and not key_spec.startswith("HMAC"):
+                # Derived, not generated, from the seed's stream (crypto/_derive.py).
+                material.seed = self.material_seed(material.material_id)
             key.ring.versions.append(material)
             key.ring.current = material
         region.keys[key.key_id] = key
@@ -266,6 +293,15 @@ class Backend:
 
     def next_seq(self) -> int:
         return next(self._seq)
+
+    def new_key_id(self, multi_region: bool = False) -> str:
+        """A new key id: a UUID, or ``mrk-`` and 32 hex digits for a multi-Region key."""
+        value = uuid.UUID(bytes=self.random_bytes(16), version=4) if self.seeded else uuid.uuid4()
+        return f"mrk-{value.hex}" if multi_region else str(value)
+
+    def material_seed(self, material_id: bytes) -> bytes:
+        """What a seeded backend derives a version's private key from."""
+        return hmac.new(self.master_secret, b"keypair" + material_id, hashlib.sha256).digest()
 
     def add_material(
         self,
@@ -276,7 +312,7 @@ class Backend:
     ) -> KeyMaterial:
         """A new generated version, made current (a key's first, or a rotation)."""
         material = KeyMaterial(
-            key, os.urandom(32), rotation_type=rotation_type, rotation_date=rotation_date
+            key, self.random_bytes(32), rotation_type=rotation_type, rotation_date=rotation_date
         )
         self.index_material(material)
         key.ring.current = material

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -47,9 +47,9 @@ def operations_for(key: Key) -> frozenset[str]:
     return GRANT_OPERATIONS.get(key.key_usage, frozenset(_ALL_KEYS))
 
 
-def new_token() -> str:
+def new_token(random_bytes: Callable[[int], bytes] = os.urandom) -> str:
     # Shaped like AWS's: base64url of an old-layout ciphertext (reference section 13).
-    raw = b"\x01\x01\x02\x00\x78" + os.urandom(32) + os.urandom(4) + os.urandom(120)
+    raw = b"\x01\x01\x02\x00\x78" + random_bytes(156)
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator, Sequence
-from typing import NamedTuple, overload
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, overload
+
+from kmsmock.auth._decision import Decision
 
 # How many calls a journal keeps unless told otherwise: enough for any assertion a
 # test makes, while a session-scoped mock answering millions of calls stays at a few
@@ -29,8 +31,23 @@ def journal_limit(option: JournalOption) -> int | None:
     return option
 
 
+# The identifier members of a request, which ``filter(key=...)`` also reads.
+_KEY_MEMBERS = ("KeyId", "SourceKeyId", "DestinationKeyId", "TargetKeyId")
+
+
 class Call(NamedTuple):
-    """One answered call. ``error`` is the KMS error code, or None on success."""
+    """One answered call.
+
+    ``time`` is on the mock's clock (seconds since the epoch); ``error`` the KMS error
+    code, or None on success, and ``message`` its message. ``parameters`` are the
+    request's members by their API names, each secret or binary one (Plaintext,
+    CiphertextBlob, ...) replaced by ``"<redacted>"``. ``channel`` says how the call
+    came: "in-process" (botocore), "async" (aiobotocore), "http" (the server) or
+    "requests". ``fault`` is the id of the injected fault that answered it, if one did.
+    ``decisions`` are what authorization decided, one per key or resource checked
+    (``kms.explain(call)`` puts them in words); ``keys`` the key ARNs they were about.
+    ``access_key`` is the caller's access key id, ``user_agent`` the client's.
+    """
 
     time: float
     account: str
@@ -38,6 +55,33 @@ class Call(NamedTuple):
     principal: str
     operation: str
     error: str | None
+    message: str | None = None
+    parameters: Mapping[str, Any] | None = None
+    channel: str = "in-process"
+    request_id: str = ""
+    fault: str | None = None
+    decisions: tuple[Decision, ...] = ()
+    access_key: str = ""
+    user_agent: str = ""
+    created: str | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The ARNs of the keys the call was about: those it was authorized against (or
+        refused on), and the key a CreateKey or ReplicateKey made (``created``)."""
+        found = [d.resource for d in self.decisions if ":key/" in d.resource]
+        if self.created is not None:
+            found.append(self.created)
+        return tuple(dict.fromkeys(found))
+
+    def names_key(self, key: str) -> bool:
+        """Whether the call was about ``key``: a key ARN or id it resolved to, or an
+        identifier (alias name, alias ARN) it was given."""
+        for arn in self.keys:
+            if arn == key or arn.endswith("/" + key):
+                return True
+        parameters = self.parameters
+        return parameters is not None and any(parameters.get(m) == key for m in _KEY_MEMBERS)
 
 
 class Journal(Sequence[Call]):
@@ -62,6 +106,49 @@ class Journal(Sequence[Call]):
     def clear(self) -> None:
         """Forget every call recorded so far."""
         self._calls.clear()
+
+    def filter(
+        self,
+        *,
+        operation: str | None = None,
+        key: str | None = None,
+        error: str | bool | None = None,
+        principal: str | None = None,
+        channel: str | None = None,
+    ) -> list[Call]:
+        """The calls that match every filter given, oldest first.
+
+        ``key``: a key ARN or key id the call resolved to, or an identifier it was
+        given (alias name or ARN); ``error``: an error code, True for every failed
+        call, False for every successful one; ``principal``: the caller's ARN.
+        """
+        for name, value in (("operation", operation), ("key", key), ("principal", principal)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, not {value!r}")
+        if error is not None and not isinstance(error, str | bool):
+            raise TypeError(f"error must be an error code, True or False, not {error!r}")
+        found = []
+        for call in self:
+            if operation is not None and call.operation != operation:
+                continue
+            if principal is not None and call.principal != principal:
+                continue
+            if channel is not None and call.channel != channel:
+                continue
+            if (error is True and call.error is None) or (error is False and call.error):
+                continue
+            if isinstance(error, str) and call.error != error:
+                continue
+            if key is not None and not call.names_key(key):
+                continue
+            found.append(call)
+        return found
+
+    def cloudtrail(self) -> list[dict[str, Any]]:
+        """The calls as CloudTrail event records of KMS (JSON-serialisable dicts)."""
+        from kmsmock._cloudtrail import event
+
+        return [event(call) for call in self]
 
     @overload
     def __getitem__(self, index: int) -> Call: ...

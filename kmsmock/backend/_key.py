@@ -24,7 +24,15 @@ class KeyMaterial:
     makes the lazy derivation race-free (two threads derive the same bytes).
     """
 
-    __slots__ = ("key", "material_id", "primitive", "rotation_date", "rotation_type", "secret")
+    __slots__ = (
+        "key",
+        "material_id",
+        "primitive",
+        "rotation_date",
+        "rotation_type",
+        "secret",
+        "seed",
+    )
 
     # Imported material only (ImportedMaterial); class-level here, so a generated
     # version pays no memory for them.
@@ -48,6 +56,10 @@ class KeyMaterial:
         # of a symmetric version, the private key of an asymmetric one.
         self.primitive: object | None = None
         self.secret = secret
+        # Asymmetric versions of a seeded backend or of a key declared without
+        # material: the private key is derived from these bytes (crypto/_derive.py)
+        # instead of generated. None otherwise.
+        self.seed: bytes | None = None
         # When and how this version became current; None for a key's first material.
         self.rotation_date = rotation_date
         self.rotation_type = rotation_type

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from kmsmock.backend._keystate import KeyState
@@ -73,9 +73,9 @@ class ConnectionState(str, enum.Enum):
     DISCONNECTING = "DISCONNECTING"
 
 
-def new_store_id() -> str:
+def new_store_id(random_bytes: Callable[[int], bytes] = os.urandom) -> str:
     # The model's examples: cks-1234567890abcdef0 (17 hex digits).
-    return "cks-" + os.urandom(9).hex()[:17]
+    return "cks-" + random_bytes(9).hex()[:17]
 
 
 class XksProxy:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from kmsmock.backend._random import Seed, seed_bytes
+
 # A year: far longer than anything AWS takes in the background, and short enough that
 # every date it leads to stays one botocore can parse.
 _LONGEST = 365 * 24 * 3600.0
@@ -24,8 +26,17 @@ class Settings:
     on_demand_rotation_seconds: float = 0.0
     # 10 in AWS's 2024-2025 documents and a 2025 recording; 25 in the newest model docs.
     on_demand_rotation_limit: int = 10
+    # Where generated values come from (backend/_random.py): None for the system's
+    # randomness, or a seed that makes every run with the same calls the same.
+    seed: Seed | None = None
+    # Honour LocalStack's _custom_id_ and _custom_key_material_ CreateKey tags.
+    localstack_tags: bool = False
 
     def __post_init__(self) -> None:
+        if self.seed is not None:
+            seed_bytes(self.seed)
+        if not isinstance(self.localstack_tags, bool):
+            raise TypeError(f"localstack_tags must be a bool, not {self.localstack_tags!r}")
         for name in ("replica_creation_seconds", "on_demand_rotation_seconds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.backend._key import KeyMaterial
+from kmsmock.crypto._derive import derive_private_key
 
 # Private key objects of every kind kmsmock generates (RSA, EC, Ed25519, ML-DSA, ML-KEM).
 PrivateKey = Any
@@ -59,8 +60,13 @@ def _pqc_class(key_spec: str) -> Any:
         ) from error
 
 
-def generate(key_spec: str) -> PrivateKey:
-    """A new private key of ``key_spec`` (KMS key material, or a data key pair)."""
+def generate(key_spec: str, seed: bytes | None = None) -> PrivateKey:
+    """A new private key of ``key_spec`` (KMS key material, or a data key pair); with
+    ``seed``, the one derived from it (the same seed, the same key)."""
+    if seed is not None:
+        return derive_private_key(
+            key_spec, seed, _pqc_class(key_spec) if key_spec in _PQC else None
+        )
     if key_spec in RSA_BITS:
         return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS[key_spec])
     if key_spec in EC_CURVES:
@@ -88,7 +94,7 @@ def private_key(material: KeyMaterial) -> PrivateKey:
             # Key states keep deleted imported material out of every crypto path.
             raise LookupError(f"kmsmock: material {material.material_id_hex} is not imported")
         else:
-            key = generate(spec)
+            key = generate(spec, material.seed)
         material.primitive = key
     return key
 
@@ -110,4 +116,5 @@ def hmac_key(material: KeyMaterial, master: bytes) -> bytes:
     if material.external:
         raise LookupError(f"kmsmock: material {material.material_id_hex} is not imported")
     _, length = HMAC_SPECS[material.key.key_spec]
+    # A seeded backend's master secret is itself seeded, so this needs no seed of its own.
     return hmac.new(master, b"hmac" + material.material_id, hashlib.sha512).digest()[:length]

@@ -20,6 +20,7 @@ the nonce is authenticated rather than used for a derivation.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -50,8 +51,16 @@ def header_id(blob: bytes) -> bytes:
     return blob[5:37]
 
 
-def seal(cipher: AESGCM, material_id: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    random = os.urandom(28)
+def seal(
+    cipher: AESGCM,
+    material_id: bytes,
+    plaintext: bytes,
+    aad: bytes,
+    random_bytes: Callable[[int], bytes] = os.urandom,
+) -> bytes:
+    """A blob of ``plaintext``; ``random_bytes`` gives the nonce and IV (the backend's,
+    so that a seeded mock's ciphertexts repeat)."""
+    random = random_bytes(28)
     nonce, iv = random[:16], random[16:]
     clear = _PREFIX + material_id + _MARKER + nonce
     sealed = cipher.encrypt(iv, _FRAMING + plaintext, clear + aad)

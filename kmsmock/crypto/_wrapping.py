@@ -7,6 +7,8 @@ wrapping key spec and process, the first time it is asked for, and hands out its
 public key again on every call, in every mock. A key material wrapped for one call
 therefore also unwraps with the parameters of another call of the same spec; each
 call still gets its own import token, and the token is what ImportKeyMaterial checks.
+Seeded mocks use other pairs, derived rather than generated (crypto/_derive.py), the
+same in every process and for every seed, so that their PublicKey repeats too.
 
 Import tokens carry what they bind (key ARN, wrapping spec and algorithm, expiry)
 sealed with AES-GCM under a key derived from the backend's master secret: nothing is
@@ -20,6 +22,7 @@ import hmac
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
@@ -28,35 +31,44 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
+from kmsmock.crypto._derive import derive_private_key
+
 RSA_WRAPPING_SPECS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
 RSA_WRAPPING_ALGORITHMS = frozenset(
     {"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256"}
 )
 
-_KEYS: dict[str, rsa.RSAPrivateKey] = {}
-_PUBLIC: dict[str, bytes] = {}
+# (spec, seeded) -> the pair, and its public key in DER.
+_KEYS: dict[tuple[str, bool], rsa.RSAPrivateKey] = {}
+_PUBLIC: dict[tuple[str, bool], bytes] = {}
 _KEYS_LOCK = threading.Lock()
+_SEEDED_WRAPPING = b"kmsmock seeded wrapping key"
 
 
-def wrapping_key(spec: str) -> rsa.RSAPrivateKey:
-    """The process's RSA wrapping key pair of ``spec`` (RSA_2048/3072/4096)."""
-    key = _KEYS.get(spec)
+def wrapping_key(spec: str, seeded: bool = False) -> rsa.RSAPrivateKey:
+    """The process's RSA wrapping key pair of ``spec`` (RSA_2048/3072/4096); with
+    ``seeded``, the fixed pair seeded mocks use."""
+    entry = (spec, seeded)
+    key = _KEYS.get(entry)
     if key is None:
         with _KEYS_LOCK:
-            key = _KEYS.get(spec)
+            key = _KEYS.get(entry)
             if key is None:
-                key = rsa.generate_private_key(65537, RSA_WRAPPING_SPECS[spec])
-                _PUBLIC[spec] = key.public_key().public_bytes(
+                if seeded:
+                    key = derive_private_key(spec, _SEEDED_WRAPPING)
+                else:
+                    key = rsa.generate_private_key(65537, RSA_WRAPPING_SPECS[spec])
+                _PUBLIC[entry] = key.public_key().public_bytes(
                     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
                 )
-                _KEYS[spec] = key
+                _KEYS[entry] = key
     return key
 
 
-def public_key(spec: str) -> bytes:
+def public_key(spec: str, seeded: bool = False) -> bytes:
     """DER SubjectPublicKeyInfo of the wrapping key of ``spec``."""
-    wrapping_key(spec)
-    return _PUBLIC[spec]
+    wrapping_key(spec, seeded)
+    return _PUBLIC[(spec, seeded)]
 
 
 # -- import tokens ---------------------------------------------------------------------
@@ -82,11 +94,13 @@ def _token_cipher(master: bytes) -> AESGCM:
     return AESGCM(hmac.new(master, b"kmsmock import token", hashlib.sha256).digest())
 
 
-def seal_token(master: bytes, token: ImportToken) -> bytes:
+def seal_token(
+    master: bytes, token: ImportToken, random_bytes: Callable[[int], bytes] = os.urandom
+) -> bytes:
     fields = [token.key_arn, token.wrapping_spec, token.wrapping_algorithm, token.valid_to]
     # A random field makes every call's token different, as AWS's are.
-    payload = json.dumps([*fields, os.urandom(16).hex()], separators=(",", ":")).encode()
-    nonce = os.urandom(_NONCE_BYTES)
+    payload = json.dumps([*fields, random_bytes(16).hex()], separators=(",", ":")).encode()
+    nonce = random_bytes(_NONCE_BYTES)
     return nonce + _token_cipher(master).encrypt(nonce, payload, _TOKEN_AAD)
 
 
@@ -118,13 +132,13 @@ def _oaep(algorithm: str) -> padding.OAEP:
     return padding.OAEP(mgf=padding.MGF1(digest), algorithm=digest, label=None)
 
 
-def unwrap(spec: str, algorithm: str, blob: bytes) -> bytes:
+def unwrap(spec: str, algorithm: str, blob: bytes, seeded: bool = False) -> bytes:
     """The key material in ``blob``, wrapped under ``spec``'s public key with ``algorithm``.
 
     RSAES_OAEP_*: RSA-OAEP of the material itself. RSA_AES_KEY_WRAP_*: RSA-OAEP of a
     256-bit AES key, followed by the material wrapped with AES-KWP (RFC 5649) under it.
     """
-    key = wrapping_key(spec)
+    key = wrapping_key(spec, seeded)
     size = key.key_size // 8
     try:
         if algorithm.startswith("RSAES_OAEP"):

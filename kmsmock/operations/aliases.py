@@ -48,13 +48,13 @@ def _authorize_alias(req: Request, alias_name: str) -> None:
 
 # AWS's CreateAlias documentation: letters, digits, slashes, underscores and dashes. The
 # model's pattern also admits ':' (it serves alias ARNs too); AWS refuses it in a name.
-_ALIAS_NAME = re.compile(r"alias/[a-zA-Z0-9/_-]+")
+ALIAS_NAME = re.compile(r"alias/[a-zA-Z0-9/_-]+")
 
 
 @operation("CreateAlias")
 def create_alias(req: Request, *, alias_name: str, target_key_id: str) -> None:
     _check_name(alias_name)
-    if _ALIAS_NAME.fullmatch(alias_name) is None:
+    if ALIAS_NAME.fullmatch(alias_name) is None:
         # AWS's text, as quoted in hashicorp/terraform-provider-aws#12891.
         raise ValidationException(f"{alias_name} contains invalid characters for an alias")
     key = req.key(target_key_id)

@@ -3,7 +3,6 @@ data keys and random bytes."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,7 +88,9 @@ def _asymmetric_input(
 def _seal(req: Request, key: Key, plaintext: bytes, context: Mapping[str, str] | None) -> bytes:
     material = key.current_material
     cipher = material.cipher(req.backend.master_secret)
-    return seal(cipher, material.material_id, plaintext, context_aad(context))
+    return seal(
+        cipher, material.material_id, plaintext, context_aad(context), req.backend.random_bytes
+    )
 
 
 def _material(req: Request, header: bytes) -> tuple[KeyMaterial, Key]:
@@ -366,7 +367,7 @@ def generate_data_key(
     _encryption_key(key, None, req.operation)
     req.dry_run(dry_run)
     record_use(req, key)
-    plaintext = os.urandom(size)
+    plaintext = req.backend.random_bytes(size)
     return {
         "CiphertextBlob": _seal(req, key, plaintext, encryption_context),
         "Plaintext": plaintext,
@@ -406,6 +407,6 @@ def generate_random(
     if number_of_bytes is None:
         raise ValidationException("NumberOfBytes is required.")
     if custom_key_store_id is not None:
-        # The bytes come from the store's CloudHSM cluster, simulated by os.urandom too.
+        # The bytes come from the store's CloudHSM cluster, simulated by the mock's own.
         check_random_source(req, custom_key_store_id)
-    return {"Plaintext": os.urandom(number_of_bytes)}
+    return {"Plaintext": req.backend.random_bytes(number_of_bytes)}

@@ -68,7 +68,8 @@ def _key_pair(
     _check_spec(req, key_pair_spec)
     req.dry_run(dry_run)
     # Raises NotYetImplemented for the specs cryptography cannot make (SM2, ML_KEM_512).
-    private = generate(key_pair_spec)
+    # Seeded, the pair is derived from the mock's stream, so it repeats with the run.
+    private = generate(key_pair_spec, req.backend.random_bytes(32) if req.backend.seeded else None)
     private_der = bytes(
         private.private_bytes(
             serialization.Encoding.DER,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import heapq
-import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -147,7 +146,7 @@ def create_grant(
     if grant is None:
         grant = Grant(
             key=key,
-            grant_id=os.urandom(32).hex(),
+            grant_id=req.backend.random_bytes(32).hex(),
             name=name,
             grantee=grantee_principal,
             retiring=retiring_principal,
@@ -162,7 +161,7 @@ def create_grant(
         key.grants = grants
         if retiring_principal is not None:
             req.backend.region(key.account_id, key.region).file_retirable(grant)
-    token = new_token()
+    token = new_token(req.backend.random_bytes)
     req.backend.grant_tokens[token] = grant
     return {"GrantToken": token, "GrantId": grant.grant_id}
 

@@ -124,8 +124,8 @@ def get_parameters_for_import(
     token = ImportToken(key.arn, wrapping_key_spec, wrapping_algorithm, valid_to)
     return {
         "KeyId": key.arn,
-        "ImportToken": seal_token(req.backend.master_secret, token),
-        "PublicKey": public_key(wrapping_key_spec),
+        "ImportToken": seal_token(req.backend.master_secret, token, req.backend.random_bytes),
+        "PublicKey": public_key(wrapping_key_spec, req.backend.seeded),
         "ParametersValidTo": valid_to,
     }
 
@@ -174,9 +174,9 @@ def _opened_token(req: Request, key: Key, blob: bytes) -> ImportToken:
     return token
 
 
-def _unwrapped(key: Key, token: ImportToken, encrypted: bytes) -> bytes:
+def _unwrapped(key: Key, token: ImportToken, encrypted: bytes, seeded: bool) -> bytes:
     try:
-        raw = unwrap(token.wrapping_spec, token.wrapping_algorithm, encrypted)
+        raw = unwrap(token.wrapping_spec, token.wrapping_algorithm, encrypted, seeded)
     except UnwrapFailed as error:
         # Empty, as AWS's InvalidCiphertextException is from Decrypt (reference 11).
         raise InvalidCiphertextException("") from error
@@ -319,7 +319,7 @@ def import_key_material(
             "KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL"
         )
     token = _opened_token(req, key, import_token)
-    material = _unwrapped(key, token, encrypted_key_material)
+    material = _unwrapped(key, token, encrypted_key_material, req.backend.seeded)
     mid = material_id(key.key_id, material)
     if key_material_id is not None and key_material_id != mid.hex():
         raise IncorrectKeyMaterialException(

@@ -238,7 +238,7 @@ def create_custom_key_store(
         )
         _check_proxy(region, proxy)
     store = KeyStore(
-        store_id=new_store_id(),
+        store_id=new_store_id(req.backend.random_bytes),
         name=custom_key_store_name,
         kind=kind,
         creation_date=req.now,

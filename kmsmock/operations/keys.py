@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,12 +9,14 @@ from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._arn import key_arn
-from kmsmock.backend._key import Key, MultiRegion
+from kmsmock.backend._declare import install_material
+from kmsmock.backend._key import Key, MultiRegion, Ring
 from kmsmock.backend._key_stores import hide_if_disconnected, hold
 from kmsmock.backend._keystate import KeyState
 from kmsmock.backend._rotation import resume as resume_rotation
 from kmsmock.errors import ValidationException
 from kmsmock.operations._key_type import in_china, not_in_region
+from kmsmock.operations._localstack import custom_id, custom_material
 from kmsmock.operations._metadata import key_metadata
 from kmsmock.operations._pagination import page_by_seq
 from kmsmock.operations._request import Request
@@ -26,7 +27,7 @@ from kmsmock.operations.policies import checked_policy
 _DAY = 86400.0
 
 # KeyUsage values each KeySpec allows (reference section 2).
-_USAGES: dict[str, frozenset[str]] = {
+USAGES: dict[str, frozenset[str]] = {
     "SYMMETRIC_DEFAULT": frozenset({"ENCRYPT_DECRYPT"}),
     "RSA_2048": frozenset({"ENCRYPT_DECRYPT", "SIGN_VERIFY"}),
     "RSA_3072": frozenset({"ENCRYPT_DECRYPT", "SIGN_VERIFY"}),
@@ -84,10 +85,10 @@ def create_key(
                 "encryption keys."
             )
         key_usage = "ENCRYPT_DECRYPT"
-    if spec not in _USAGES:
+    if spec not in USAGES:
         # A key spec newer than the reference kmsmock was built from.
         raise NotYetImplemented(f"CreateKey with KeySpec {spec}")
-    if key_usage not in _USAGES[spec]:
+    if key_usage not in USAGES[spec]:
         raise ValidationException(f"KeyUsage {key_usage} is not compatible with KeySpec {spec}")
     if spec == "SM2" and not in_china(req.region_name):
         # SM2 exists only in the China Regions (model docs).
@@ -101,9 +102,19 @@ def create_key(
         key_spec=spec,
         multi_region=multi_region,
     )
-    key_tags = merged_tags(None, tags) if tags else None
+    declared = None
+    new_id = None
+    if tags and req.backend.settings.localstack_tags:
+        if store is not None:
+            raise ValidationException(
+                "kmsmock: LocalStack's key tags do not apply to keys in custom key stores."
+            )
+        new_id = custom_id(req, tags, bool(multi_region))
     # A multi-Region key's id names it in every region it is replicated to.
-    new_id = f"mrk-{uuid.uuid4().hex}" if multi_region else str(uuid.uuid4())
+    new_id = new_id or req.backend.new_key_id(bool(multi_region))
+    if tags and req.backend.settings.localstack_tags:
+        tags, declared = custom_material(req, tags, key_id=new_id, key_spec=spec, origin=origin)
+    key_tags = merged_tags(None, tags) if tags else None
     stored = None
     if policy is not None:
         # Checked against the key about to exist: its account, region and attributes.
@@ -129,7 +140,13 @@ def create_key(
         origin=origin,
         policy=stored,
         key_id=new_id,
+        # Declared material replaces what the key would otherwise generate.
+        ring=None if declared is None else Ring(),
     )
+    if declared is not None:
+        install_material(req.backend, key, declared)
+        if origin == "EXTERNAL":
+            key.enter(KeyState.ENABLED)
     if multi_region:
         key.mr = MultiRegion(key)
     key.tags = key_tags
