@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
-from bench import Canned, progress
+from _canned import Canned
+from _common import progress
 from botocore.config import Config
 
 if TYPE_CHECKING:

@@ -56,6 +56,21 @@ def error_codes() -> frozenset[str]:
     return frozenset(modelled | BY_CODE.keys() | SERVICE_ERRORS.keys())
 
 
+def retried_by_botocore(code: str) -> bool:
+    """Whether botocore's retry modes retry a call answered with error ``code``."""
+    from botocore.retries import standard
+
+    # botocore's own lists (standard mode; legacy retries a subset of the same), read
+    # where they are kept, and the two of them KMS answers, should a release move them.
+    codes = {
+        "ThrottlingException",
+        "LimitExceededException",
+        *getattr(standard.ThrottledRetryableChecker, "_THROTTLED_ERROR_CODES", ()),
+        *getattr(standard.TransientRetryableChecker, "_TRANSIENT_ERROR_CODES", ()),
+    }
+    return code in codes or _status(code) in (500, 502, 503, 504)
+
+
 def _status(code: str) -> int:
     known = SERVICE_ERRORS.get(code)
     if known is not None:
@@ -224,6 +239,9 @@ class Faults:
         self._lock = threading.Lock()
         self._faults: dict[str, Fault] = {}
         self._ids = itertools.count(1)
+        # False in a fast mock (``mock_kms(fast=True)``), whose calls botocore never
+        # retries: a fault that botocore would retry cannot mean there what it says.
+        self.retries_run = True
 
     def add(
         self,
@@ -281,6 +299,13 @@ class Faults:
                 raise ValueError(f"delay must be 0 seconds or more, not {delay}")
         if error is None and not delay:
             raise ValueError("a fault needs an error, a delay, or both")
+        if error is not None and not self.retries_run and retried_by_botocore(error):
+            raise ValueError(
+                f"{error} is an error botocore retries, and a fast mock "
+                "(mock_kms(fast=True)) answers before botocore's retries run: the fault "
+                "would fail the call at once instead of being retried. Test retries "
+                "with mock_kms() (the default mode)."
+            )
         if message is not None and not isinstance(message, str):
             raise TypeError(f"message must be a str, not {message!r}")
         if message is None:

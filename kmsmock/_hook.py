@@ -1,4 +1,5 @@
-"""The botocore hook: KMS requests are answered at ``before-send``.
+"""The botocore hook: KMS requests are answered at ``before-send`` (or, in a fast
+mock, at ``before-call``: see ``kmsmock._fast``).
 
 Everything botocore does before sending (parameter validation, serialization,
 signing, retries) and after receiving (error parsing into modelled exceptions) runs
@@ -8,10 +9,11 @@ as it does against AWS; only the network is replaced.
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 import sys
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,6 +99,38 @@ def before_send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | Non
     return AwaitableResponse(url, status, response_headers, _Body(payload))  # type: ignore[arg-type]
 
 
+CALL_EVENT = "before-call.kms"
+
+
+def before_call(model: Any, params: Any, request_signer: Any, context: Any, **kwargs: Any) -> Any:
+    """Answer at ``before-call`` when the innermost mock is fast (``kmsmock._fast``).
+
+    Dormant otherwise: the call goes on to ``before-send`` as in the default mode. A
+    client pointed at an in-process server, and aiobotocore's clients (whose
+    credentials are read by awaiting), stay on the default path.
+    """
+    active = _mock.innermost()
+    if active is None or not active.fast:
+        return None
+    if _local_servers and _to_local_server(params.get("url") or ""):
+        return None
+    if _is_async(request_signer) or not hasattr(request_signer, "_credentials"):
+        # A botocore that renamed the signer's private attribute would leave fast mode
+        # unable to tell who is calling: its calls are answered as in the default mode.
+        return None
+    # The backend and principals in one read: ``reset`` replaces them together.
+    backend, identities = active._state
+    return _fast_answer()(backend, identities, model, params, request_signer, context)
+
+
+@functools.cache
+def _fast_answer() -> Callable[..., Any]:
+    # Imported on first use, as the request path is (see ``_mock._handle``).
+    from kmsmock._fast import answer
+
+    return answer
+
+
 SIGN_EVENT = "before-sign.kms"
 
 # How the request being signed came, for the journal: botocore's and aiobotocore's
@@ -108,14 +142,18 @@ _channel: contextvars.ContextVar[str] = contextvars.ContextVar(
 _async_signers: dict[type, bool] = {}
 
 
-def _note_channel(request_signer: Any) -> None:
+def _is_async(request_signer: Any) -> bool:
     kind = type(request_signer)
     is_async = _async_signers.get(kind)
     if is_async is None:
         is_async = _async_signers[kind] = inspect.iscoroutinefunction(
             getattr(request_signer, "sign", None)
         )
-    _channel.set("async" if is_async else "in-process")
+    return is_async
+
+
+def _note_channel(request_signer: Any) -> None:
+    _channel.set("async" if _is_async(request_signer) else "in-process")
 
 
 def before_sign(request: AWSRequest, request_signer: Any = None, **kwargs: Any) -> None:
@@ -141,6 +179,7 @@ def install() -> None:
     for spec in (
         (EVENT, before_send, handlers.REGISTER_FIRST),
         (SIGN_EVENT, before_sign, handlers.REGISTER_FIRST),
+        (CALL_EVENT, before_call, handlers.REGISTER_FIRST),
     ):
         if spec not in handlers.BUILTIN_HANDLERS:
             handlers.BUILTIN_HANDLERS.append(spec)
@@ -149,6 +188,7 @@ def install() -> None:
 def _register(events: Any) -> None:
     events.register_first(EVENT, before_send, unique_id=UNIQUE_ID)
     events.register_first(SIGN_EVENT, before_sign, unique_id=UNIQUE_ID + "-sign")
+    events.register_first(CALL_EVENT, before_call, unique_id=UNIQUE_ID + "-call")
 
 
 def patch_client(client: BaseClient) -> None:

@@ -102,6 +102,7 @@ class MockKMS:
         seed: Seed | None = None,
         localstack_tags: bool = False,
         state: StatePath | None = None,
+        fast: bool = False,
     ) -> None:
         if not is_account_id(account):
             raise ValueError(f"account must be 12 digits, not {account!r}")
@@ -115,6 +116,10 @@ class MockKMS:
         if not isinstance(keep_credentials, bool):
             raise TypeError(f"keep_credentials must be a bool, not {keep_credentials!r}")
         self.keep_credentials = keep_credentials
+        if not isinstance(fast, bool):
+            raise TypeError(f"fast must be a bool, not {fast!r}")
+        # Answer botocore at before-call with the parsed response (docs/fast.md).
+        self.fast = fast
         # A saved state (or seed) file that each activation starts from.
         self._state_path = None if state is None else _check_state_path(state)
         self._active = False
@@ -169,6 +174,7 @@ class MockKMS:
             seed=self.settings.seed,
             localstack_tags=self.settings.localstack_tags,
             state=self._state_path,
+            fast=self.fast,
         )
 
     def _shared(self) -> MockKMS:
@@ -484,7 +490,10 @@ class MockKMS:
     def faults(self) -> Faults:
         """Errors and delays injected into calls: ``kms.faults.add("ThrottlingException",
         operation="Encrypt", times=2)``. ``kms.reset()`` removes them all."""
-        return self.backend.faults
+        faults = self.backend.faults
+        # Retries do not run in fast mode: Faults refuses the faults botocore retries.
+        faults.retries_run = not self.fast
+        return faults
 
     def explain(self, call: Call) -> str:
         """Why authorization allowed or refused ``call`` (one of ``kms.calls``), in words:
@@ -525,6 +534,7 @@ def mock_kms(
     seed: Seed | None = None,
     localstack_tags: bool = False,
     state: StatePath | None = None,
+    fast: bool = False,
 ) -> MockKMS: ...
 
 
@@ -545,6 +555,7 @@ def mock_kms(
     seed: Seed | None = None,
     localstack_tags: bool = False,
     state: StatePath | None = None,
+    fast: bool = False,
 ) -> Any:
     """Simulate AWS KMS: ``@mock_kms``, ``@mock_kms(region=...)`` or ``with mock_kms() as kms:``.
 
@@ -566,6 +577,8 @@ def mock_kms(
     ``state`` names a file that ``kms.save(path)`` wrote, or a hand-written seed file:
     each activation starts from its state (docs/state.md); a damaged file, or one from a
     newer kmsmock, is refused with ``kmsmock.StateError``.
+    ``fast=True`` answers boto3 clients before signing, with the parsed response: the
+    same KMS, about three times faster, without retries (docs/fast.md).
     """
     mock = MockKMS(
         account=account,
@@ -581,6 +594,7 @@ def mock_kms(
         seed=seed,
         localstack_tags=localstack_tags,
         state=state,
+        fast=fast,
     )
     if target is None:
         return mock

@@ -9,18 +9,18 @@ from __future__ import annotations
 import itertools
 import sys
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import kmsmock.operations  # noqa: F401  (registers every handler)
-from kmsmock._dispatch import lookup
+from kmsmock._dispatch import Operation, lookup
 from kmsmock._faults import Fault, wait
 from kmsmock._gaps import NotYetImplemented
 from kmsmock._identity import caller
 from kmsmock._model import service_model
 from kmsmock._protocol import encode_error
 from kmsmock._redaction import journal_parameters
-from kmsmock.auth._decision import begin, end
+from kmsmock.auth._decision import begin, end, frozen
 from kmsmock.auth._principals import IdentityRegistry, Principal
 from kmsmock.backend._backend import Backend
 from kmsmock.backend._journal import Call
@@ -30,6 +30,7 @@ from kmsmock.operations._request import Request
 
 _TARGET_PREFIX = "TrentService."
 Response = tuple[int, dict[str, str], bytes]
+R = TypeVar("R")
 # The operations that make a key, which the journal records as a key of the call.
 _CREATING = {"CreateKey": "KeyMetadata", "ReplicateKey": "ReplicaKeyMetadata"}
 
@@ -73,8 +74,51 @@ def handle(
     body: bytes,
     channel: str = "in-process",
 ) -> Response:
+    """The wire front: a signed KMS HTTP request in, an HTTP response out."""
     target = _target(headers)
     name = target[len(_TARGET_PREFIX) :] if target.startswith(_TARGET_PREFIX) else ""
+    # Every front's headers but the server's are case-insensitive, and SDKs send
+    # this spelling: one lookup, on every call.
+    agent = headers.get("User-Agent") or ""
+    if isinstance(agent, bytes):
+        agent = agent.decode("latin-1")
+    return serve(
+        backend,
+        identities,
+        name,
+        lambda: caller(identities, method, url, headers, body),
+        body,
+        channel,
+        agent,
+        _answer,
+        _refuse,
+    )
+
+
+def _answer(operation: Operation, result: Mapping[str, Any] | None, request_id: str) -> Response:
+    return _response(200, operation.codec.encode(result), request_id)
+
+
+def _refuse(error: KMSError, request_id: str) -> Response:
+    return _response(error.status, encode_error(error), request_id)
+
+
+def serve(
+    backend: Backend,
+    identities: IdentityRegistry,
+    name: str,
+    identify: Callable[[], tuple[Principal, str]],
+    body: bytes,
+    channel: str,
+    agent: str,
+    answer: Callable[[Operation, Mapping[str, Any] | None, str], R],
+    refuse: Callable[[KMSError, str], R],
+) -> R:
+    """The one request path every front ends in: operation ``name``, called by whom
+    ``identify`` says (principal, region), with the request's awsJson1.1 ``body``;
+    faults, authorization, the handler and the journal. ``answer`` and ``refuse`` turn
+    the result, or the KMS error, into the front's response (``_fast`` answers with
+    botocore's parsed response)."""
     principal: Principal = identities.default
     region = ""
     # The journal keeps the registered name, one string for every call, not the slice;
@@ -95,7 +139,7 @@ def handle(
                 raise NotYetImplemented(f"the KMS operation {name}")
             raise UnknownOperationException("")
         recorded_name = operation.name
-        principal, region = caller(identities, method, url, headers, body)
+        principal, region = identify()
         arguments = operation.codec.decode(body)
         if backend.journal.limit != 0:
             parameters = journal_parameters(recorded_name, arguments)
@@ -121,11 +165,11 @@ def handle(
         made = _CREATING.get(recorded_name)
         if made is not None and result:
             created = result[made]["Arn"]
-        return _response(200, operation.codec.encode(result), request_id)
+        return answer(operation, result, request_id)
     except KMSError as error:
         error_code = error.code
         error_message = error.message
-        return _response(error.status, encode_error(error), request_id)
+        return refuse(error, request_id)
     except Exception as error:
         # A gap or a bug: recorded under its Python name, never as a KMS answer.
         error_code = f"python:{type(error).__name__}"
@@ -133,11 +177,6 @@ def handle(
         raise
     finally:
         end()
-        # Every front's headers but the server's are case-insensitive, and SDKs send
-        # this spelling: one lookup, on every call.
-        agent = headers.get("User-Agent") or ""
-        if isinstance(agent, bytes):
-            agent = agent.decode("latin-1")
         backend.journal.record(
             Call(
                 backend.clock.now(),
@@ -152,7 +191,8 @@ def handle(
                 channel,
                 request_id,
                 fault.id if fault is not None else None,
-                tuple(decisions),
+                # Equal one-decision trails share one tuple (auth/_decision.py).
+                frozen(decisions),
                 principal.access_key_id,
                 # One string per client, not per call: a client's agent repeats.
                 sys.intern(agent[:512]),

@@ -25,10 +25,9 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "kms(account=..., region=..., journal=..., unknown_credentials=..., check_principals=..., "
-        "keep_credentials=..., replica_creation_seconds=..., on_demand_rotation_seconds=..., "
-        "on_demand_rotation_limit=..., endpoints=...): a mock_kms active for the test, "
-        "with these options; the kms_mock fixture is that mock",
+        "kms(**options): a mock_kms active for the test, with mock_kms's keyword options "
+        "(account=, region=, seed=, state=, fast=, journal=, keep_credentials=, ...); "
+        "the kms_mock fixture is that mock",
     )
     config.addinivalue_line(
         "markers",

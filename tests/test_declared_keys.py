@@ -130,6 +130,7 @@ def test_add_key_describes_as_created_with_the_declared_attributes() -> None:
     assert tags == [{"TagKey": "team", "TagValue": "a"}]
 
 
+@pytest.mark.needs_model(member="KeyMetadata.CurrentKeyMaterialId")
 def test_add_key_material_id_is_reported_and_stable() -> None:
     def material_id() -> str:
         with mock_kms() as kms:

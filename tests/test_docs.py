@@ -44,6 +44,10 @@ SHELL = {
         "kmsmock serve --port 4599 &\n"
         "aws kms create-key --endpoint-url http://127.0.0.1:4599 --region eu-west-1",
     ): "tests/test_cli.py (serve) and tests/test_real_clients.py (the AWS CLI)",
+    (
+        "asymmetric.md",
+        "mkdir -p .kmsmock-keys\nKMSMOCK_KEY_CACHE=.kmsmock-keys pytest -n 2",
+    ): "tests/test_key_pool.py (the variable, read by a new process)",
 }
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from kmsmock import NotYetImplemented
+from kmsmock.crypto import _pool
 from tests._helpers import error_of
 from tests.test_import import external_key, import_material, pkcs8
 
@@ -282,6 +283,8 @@ def test_key_pair_is_made_on_first_use_and_kept(
         return real(public_exponent, key_size)
 
     monkeypatch.setattr(rsa, "generate_private_key", counting)
+    # An empty pool, as in a new process: otherwise an earlier test's pair is reused.
+    monkeypatch.setattr(_pool, "_pairs", {spec: [] for spec in _pool.POOLED})
     key_id = create(client, "RSA_2048", "SIGN_VERIFY")["KeyId"]
     client.describe_key(KeyId=key_id)
     assert made == []

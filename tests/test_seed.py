@@ -187,6 +187,8 @@ def _public_key(spec: str, usage: str) -> bytes:
         ("ML_KEM_768", "ENCAPSULATE_DECAPSULATE"),
     ],
 )
+@pytest.mark.needs_model(enum="KeySpec", param="spec")
+@pytest.mark.needs_model(enum="KeyUsageType", param="usage")
 def test_seed_asymmetric_keys_are_derived_from_the_seed(spec: str, usage: str) -> None:
     with mock_kms(seed=spec):
         first = _public_key(spec, usage)

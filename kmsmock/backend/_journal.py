@@ -42,8 +42,9 @@ class Call(NamedTuple):
     code, or None on success, and ``message`` its message. ``parameters`` are the
     request's members by their API names, each secret or binary one (Plaintext,
     CiphertextBlob, ...) replaced by ``"<redacted>"``. ``channel`` says how the call
-    came: "in-process" (botocore), "async" (aiobotocore), "http" (the server) or
-    "requests". ``fault`` is the id of the injected fault that answered it, if one did.
+    came: "in-process" (botocore), "fast" (botocore, in a fast mock), "async"
+    (aiobotocore), "http" (the server) or "requests". ``fault`` is the id of the
+    injected fault that answered it, if one did.
     ``decisions`` are what authorization decided, one per key or resource checked
     (``kms.explain(call)`` puts them in words); ``keys`` the key ARNs they were about.
     ``access_key`` is the caller's access key id, ``user_agent`` the client's.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from kmsmock.backend._random import Seed, seed_bytes
+from kmsmock.crypto._pool import cache_directory
 
 # A year: far longer than anything AWS takes in the background, and short enough that
 # every date it leads to stays one botocore can parse.
@@ -35,6 +36,10 @@ class Settings:
     def __post_init__(self) -> None:
         if self.seed is not None:
             seed_bytes(self.seed)
+        # Not a setting of one mock: the key pair pool and its cache are the process's
+        # (crypto/_pool.py). Checked here so that a wrong path fails when a mock or a
+        # server is made, before it changes anything.
+        cache_directory()
         if not isinstance(self.localstack_tags, bool):
             raise TypeError(f"localstack_tags must be a bool, not {self.localstack_tags!r}")
         for name in ("replica_creation_seconds", "on_demand_rotation_seconds"):

@@ -2,22 +2,29 @@
 
 A key's private key is generated on its first use, not at CreateKey, so creating an
 RSA_4096 key costs what a symmetric one does; it is then kept on the material version
-(``KeyMaterial.primitive``). Imported material (``KeyMaterial.secret``) is a PKCS#8
-private key for asymmetric specs and the raw key for HMAC specs.
+(``KeyMaterial.primitive``). RSA pairs of an unseeded backend come from the process's
+pool (crypto/_pool.py), so that only the first backend to need one pays for it.
+Imported material (``KeyMaterial.secret``) is a PKCS#8 private key for asymmetric specs
+and the raw key for HMAC specs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.backend._key import KeyMaterial
+from kmsmock.crypto import _pool
 from kmsmock.crypto._derive import derive_private_key
+
+if TYPE_CHECKING:
+    from kmsmock.backend._backend import Backend
 
 # Private key objects of every kind kmsmock generates (RSA, EC, Ed25519, ML-DSA, ML-KEM).
 PrivateKey = Any
@@ -60,13 +67,19 @@ def _pqc_class(key_spec: str) -> Any:
         ) from error
 
 
-def generate(key_spec: str, seed: bytes | None = None) -> PrivateKey:
+def generate(
+    key_spec: str, seed: bytes | None = None, backend: Backend | None = None
+) -> PrivateKey:
     """A new private key of ``key_spec`` (KMS key material, or a data key pair); with
-    ``seed``, the one derived from it (the same seed, the same key)."""
+    ``seed``, the one derived from it (the same seed, the same key). With ``backend``,
+    an RSA pair comes from the process's pool: one that backend has not had before."""
     if seed is not None:
         return derive_private_key(
             key_spec, seed, _pqc_class(key_spec) if key_spec in _PQC else None
         )
+    # A seeded backend's values all come from its seed, even a version that lacks one.
+    if backend is not None and not backend.seeded and key_spec in _pool.POOLED:
+        return _pool.take(backend, key_spec, lambda: _loaded(backend, key_spec))
     if key_spec in RSA_BITS:
         return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS[key_spec])
     if key_spec in EC_CURVES:
@@ -78,9 +91,23 @@ def generate(key_spec: str, seed: bytes | None = None) -> PrivateKey:
     raise NotYetImplemented(f"{key_spec} key material")
 
 
-def private_key(material: KeyMaterial) -> PrivateKey:
+def _loaded(backend: Backend, key_spec: str) -> Iterator[PrivateKey]:
+    """The private keys of ``key_spec`` that ``backend``'s versions hold already: those a
+    saved state brought, which the pool must not hand out again beside them."""
+    for account in backend.accounts.values():
+        for region in account.regions.values():
+            for key in region.keys.values():
+                if key.key_spec == key_spec:
+                    for version in key.ring.versions:
+                        if version.primitive is not None:
+                            yield version.primitive
+
+
+def private_key(material: KeyMaterial, backend: Backend | None = None) -> PrivateKey:
     """The private key of an asymmetric material version: generated, or loaded from the
-    imported PKCS#8, on first use and then kept."""
+    imported PKCS#8, on first use and then kept. ``backend`` is the version's own: with
+    it, a generated RSA pair comes from the pool; call sites that cannot meet an RSA
+    key (key agreement, ML-KEM) leave it out."""
     key = material.primitive
     if key is None:
         spec = material.key.key_spec
@@ -94,15 +121,15 @@ def private_key(material: KeyMaterial) -> PrivateKey:
             # Key states keep deleted imported material out of every crypto path.
             raise LookupError(f"kmsmock: material {material.material_id_hex} is not imported")
         else:
-            key = generate(spec, material.seed)
+            key = generate(spec, material.seed, backend)
         material.primitive = key
     return key
 
 
-def public_key_der(material: KeyMaterial) -> bytes:
+def public_key_der(material: KeyMaterial, backend: Backend | None = None) -> bytes:
     """DER SubjectPublicKeyInfo of an asymmetric material version (GetPublicKey)."""
     return bytes(
-        private_key(material)
+        private_key(material, backend)
         .public_key()
         .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )

@@ -8,11 +8,16 @@ made outside KMS with ``cryptography`` or OpenSSL and the GetPublicKey key decry
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kmsmock.backend._key import KeyMaterial
 from kmsmock.crypto._keypairs import RSA_BITS, private_key
+
+if TYPE_CHECKING:
+    from kmsmock.backend._backend import Backend
 
 # EncryptionAlgorithm -> (hash class, hash length in bytes).
 _OAEP: dict[str, tuple[type[hashes.SHA1] | type[hashes.SHA256], int]] = {
@@ -36,20 +41,20 @@ def _padding(algorithm: str) -> padding.OAEP:
     return padding.OAEP(mgf=padding.MGF1(digest), algorithm=digest, label=None)
 
 
-def _private(material: KeyMaterial) -> rsa.RSAPrivateKey:
-    key = private_key(material)
+def _private(material: KeyMaterial, backend: Backend) -> rsa.RSAPrivateKey:
+    key = private_key(material, backend)
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
 
 
-def encrypt(material: KeyMaterial, algorithm: str, plaintext: bytes) -> bytes:
+def encrypt(material: KeyMaterial, algorithm: str, plaintext: bytes, backend: Backend) -> bytes:
     """OAEP under the public half; the caller has checked the size limit."""
-    return _private(material).public_key().encrypt(plaintext, _padding(algorithm))
+    return _private(material, backend).public_key().encrypt(plaintext, _padding(algorithm))
 
 
-def decrypt(material: KeyMaterial, algorithm: str, ciphertext: bytes) -> bytes:
+def decrypt(material: KeyMaterial, algorithm: str, ciphertext: bytes, backend: Backend) -> bytes:
     """The plaintext, or OaepFailure for a ciphertext of another key, algorithm or size."""
-    private = _private(material)
+    private = _private(material, backend)
     # A ciphertext of another size is refused by cryptography itself (ValueError).
     try:
         return private.decrypt(ciphertext, _padding(algorithm))

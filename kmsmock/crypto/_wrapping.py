@@ -3,8 +3,9 @@ and the checks on what was unwrapped (reference section 9).
 
 Wrapping key pairs: AWS gives a new RSA pair with every GetParametersForImport call.
 Generating an RSA_4096 pair takes about a second, so kmsmock makes one pair per
-wrapping key spec and process, the first time it is asked for, and hands out its
-public key again on every call, in every mock. A key material wrapped for one call
+wrapping key spec and process, the first time it is asked for (or reads it from the
+cache that KMSMOCK_KEY_CACHE names, crypto/_pool.py), and hands out its public key
+again on every call, in every mock. A key material wrapped for one call
 therefore also unwraps with the parameters of another call of the same spec; each
 call still gets its own import token, and the token is what ImportKeyMaterial checks.
 Seeded mocks use other pairs, derived rather than generated (crypto/_derive.py), the
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
+from kmsmock.crypto import _pool
 from kmsmock.crypto._derive import derive_private_key
 
 RSA_WRAPPING_SPECS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
@@ -57,7 +59,9 @@ def wrapping_key(spec: str, seeded: bool = False) -> rsa.RSAPrivateKey:
                 if seeded:
                     key = derive_private_key(spec, _SEEDED_WRAPPING)
                 else:
-                    key = rsa.generate_private_key(65537, RSA_WRAPPING_SPECS[spec])
+                    # The cache (KMSMOCK_KEY_CACHE) keeps them apart from the pool's KMS
+                    # key pairs, which a mock's GetPublicKey must never show as these.
+                    key = _pool.cached_or_new(spec, "wrapping")
                 _PUBLIC[entry] = key.public_key().public_bytes(
                     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
                 )

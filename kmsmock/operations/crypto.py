@@ -127,7 +127,7 @@ def _open(
     if algorithm != _SYMMETRIC:
         _asymmetric_input(material.key, algorithm, None, context, parameter)
         try:
-            return _rsa.decrypt(material, algorithm, blob)
+            return _rsa.decrypt(material, algorithm, blob, req.backend)
         except _rsa.OaepFailure as error:
             # Another key's, another algorithm's or an altered ciphertext look alike.
             raise InvalidCiphertextException("") from error
@@ -209,7 +209,7 @@ def encrypt(
     record_use(req, key)
     return {
         "CiphertextBlob": (
-            _rsa.encrypt(key.current_material, algorithm, plaintext)
+            _rsa.encrypt(key.current_material, algorithm, plaintext, req.backend)
             if asymmetric
             else _seal(req, key, plaintext, encryption_context)
         ),
@@ -327,7 +327,7 @@ def re_encrypt(
     record_use(req, source, destination)
     result: dict[str, Any] = {
         "CiphertextBlob": (
-            _rsa.encrypt(destination.current_material, algorithm, plaintext)
+            _rsa.encrypt(destination.current_material, algorithm, plaintext, req.backend)
             if to_asymmetric
             else _seal(req, destination, plaintext, destination_encryption_context)
         ),

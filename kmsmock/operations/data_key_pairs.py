@@ -69,7 +69,10 @@ def _key_pair(
     req.dry_run(dry_run)
     # Raises NotYetImplemented for the specs cryptography cannot make (SM2, ML_KEM_512).
     # Seeded, the pair is derived from the mock's stream, so it repeats with the run.
-    private = generate(key_pair_spec, req.backend.random_bytes(32) if req.backend.seeded else None)
+    # Unseeded, an RSA pair comes from the process's pool, as KMS keys' pairs do: never
+    # one this mock gave out before, as key material or as another data key pair.
+    seed = req.backend.random_bytes(32) if req.backend.seeded else None
+    private = generate(key_pair_spec, seed, req.backend)
     private_der = bytes(
         private.private_bytes(
             serialization.Encoding.DER,

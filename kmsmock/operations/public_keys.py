@@ -40,7 +40,7 @@ def get_public_key(
     return {
         "KeyId": key.arn,
         # Generated on the key's first use, or the SPKI of the imported private key.
-        "PublicKey": public_key_der(key.current_material),
+        "PublicKey": public_key_der(key.current_material, req.backend),
         "CustomerMasterKeySpec": spec,
         "KeySpec": spec,
         "KeyUsage": key.key_usage,

@@ -63,7 +63,7 @@ def sign_message(
     message_type = message_type or RAW
     scheme = _scheme(key, signing_algorithm, message_type, message, "Sign")
     req.dry_run(dry_run)
-    signature = sign(private_key(key.current_material), scheme, message_type, message)
+    signature = sign(private_key(key.current_material, req.backend), scheme, message_type, message)
     record_use(req, key)
     return {"KeyId": key.arn, "Signature": signature, "SigningAlgorithm": scheme.name}
 
@@ -83,7 +83,9 @@ def verify_signature(
     key = req.key(key_id)
     message_type = message_type or RAW
     scheme = _scheme(key, signing_algorithm, message_type, message, "Verify")
-    valid = verify(private_key(key.current_material), scheme, message_type, message, signature)
+    valid = verify(
+        private_key(key.current_material, req.backend), scheme, message_type, message, signature
+    )
     if not valid:
         # Always this error with an empty message, never SignatureValid false [obs]. A dry
         # run checks the signature too, as Decrypt's opens its ciphertext (kmsmock's
