@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kmsmock import mock_kms
-from kmsmock.crypto import _pool
+from kmsmock.crypto import _cache_dir, _pool
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -55,7 +55,7 @@ def fresh_pool(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_pool: None) -> Path:
-    monkeypatch.setenv(_pool.ENVIRONMENT_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(_cache_dir.ENVIRONMENT_VARIABLE, str(tmp_path))
     return tmp_path
 
 
@@ -224,7 +224,7 @@ def test_key_pool_cache_missing_directory_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     missing = tmp_path / "missing"
-    monkeypatch.setenv(_pool.ENVIRONMENT_VARIABLE, str(missing))
+    monkeypatch.setenv(_cache_dir.ENVIRONMENT_VARIABLE, str(missing))
     with pytest.raises(ValueError, match="KMSMOCK_KEY_CACHE") as raised:
         mock_kms()
     assert str(raised.value) == (
@@ -237,7 +237,7 @@ def test_key_pool_cache_missing_directory_refused(
 def test_key_pool_cache_file_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     file = tmp_path / "file"
     file.write_bytes(b"")
-    monkeypatch.setenv(_pool.ENVIRONMENT_VARIABLE, str(file))
+    monkeypatch.setenv(_cache_dir.ENVIRONMENT_VARIABLE, str(file))
     with pytest.raises(ValueError, match="is not an existing directory"):
         mock_kms()
 
@@ -252,7 +252,7 @@ def test_key_pool_cache_serves_a_new_process(tmp_path: Path) -> None:
         "    key = kms.create_key(KeySpec='RSA_4096', KeyUsage='SIGN_VERIFY')\n"
         "    print(kms.get_public_key(KeyId=key['KeyMetadata']['KeyId'])['PublicKey'].hex())\n"
     )
-    environment = {**os.environ, _pool.ENVIRONMENT_VARIABLE: str(tmp_path)}
+    environment = {**os.environ, _cache_dir.ENVIRONMENT_VARIABLE: str(tmp_path)}
 
     def run() -> str:
         done = subprocess.run(

@@ -6,12 +6,12 @@ import hashlib
 import hmac
 from typing import TYPE_CHECKING, ClassVar
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from kmsmock.backend._arn import key_arn
 from kmsmock.backend._keystate import KeyState
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     from kmsmock.backend._grants import Grant
     from kmsmock.backend._key_stores import KeyStore
 
@@ -77,9 +77,16 @@ class KeyMaterial:
                     # Key states keep deleted imported material out of every crypto path.
                     raise LookupError(f"kmsmock: material {self.material_id_hex} is not imported")
                 secret = hmac.new(master, self.material_id, hashlib.sha256).digest()
-            cipher = self.primitive = AESGCM(secret)
-        assert isinstance(cipher, AESGCM)
-        return cipher
+            cipher = self.primitive = _aesgcm()(secret)
+        return cipher  # type: ignore[return-value]  # a symmetric version's primitive
+
+
+def _aesgcm() -> type[AESGCM]:
+    # Imported on first use: importing cryptography's ciphers costs a fresh process
+    # 7-25 ms, which a test that never encrypts (and every xdist worker) need not pay.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM
 
 
 class ImportedMaterial(KeyMaterial):

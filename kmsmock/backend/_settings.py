@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from kmsmock.backend._random import Seed, seed_bytes
-from kmsmock.crypto._pool import cache_directory
+from kmsmock.crypto._cache_dir import cache_directory
 
 # A year: far longer than anything AWS takes in the background, and short enough that
 # every date it leads to stays one botocore can parse.
@@ -37,8 +37,8 @@ class Settings:
         if self.seed is not None:
             seed_bytes(self.seed)
         # Not a setting of one mock: the key pair pool and its cache are the process's
-        # (crypto/_pool.py). Checked here so that a wrong path fails when a mock or a
-        # server is made, before it changes anything.
+        # (crypto/_pool.py, crypto/_cache_dir.py). Checked here so that a wrong path
+        # fails when a mock or a server is made, before it changes anything.
         cache_directory()
         if not isinstance(self.localstack_tags, bool):
             raise TypeError(f"localstack_tags must be a bool, not {self.localstack_tags!r}")

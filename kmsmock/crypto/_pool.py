@@ -32,7 +32,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-ENVIRONMENT_VARIABLE = "KMSMOCK_KEY_CACHE"
+from kmsmock.crypto._cache_dir import cache_directory
+
 # The specs worth pooling: the others generate in well under a millisecond, less than
 # the pool's bookkeeping would save, and pooled keys are held for the process's life.
 POOLED = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
@@ -46,27 +47,6 @@ _making = {spec: threading.Lock() for spec in POOLED}
 # Backend -> spec -> how many pairs of the pool it has taken. Weak, so that a finished
 # activation's count goes with it.
 _taken: weakref.WeakKeyDictionary[object, dict[str, int]] = weakref.WeakKeyDictionary()
-
-
-def cache_directory() -> Path | None:
-    """The on-disk cache named by ``KMSMOCK_KEY_CACHE``, checked; None when unset.
-
-    Raises ValueError when the variable names something other than an existing,
-    writable directory: mock_kms and the server check this when they are made, so a
-    mistyped path fails before any test runs rather than being created or ignored.
-    """
-    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
-    if not value:
-        return None
-    path = Path(value)
-    if not path.is_dir():
-        raise ValueError(
-            f"{ENVIRONMENT_VARIABLE}={value!r} is not an existing directory; create it, "
-            f"or unset the variable to keep generated key pairs in memory only"
-        )
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"{ENVIRONMENT_VARIABLE}={value!r} is not a writable directory")
-    return path
 
 
 def take(
