@@ -8,58 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import selectors
 import signal
 import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from kmsmock._cli import main
+from tests._helpers import PATIENCE, SERVE_MODULE, serving
 
-SERVING = "kmsmock: serving KMS at "
 STOPPED = "kmsmock: stopped"
-MODULE = [sys.executable, "-m", "kmsmock"]
+MODULE = SERVE_MODULE
 SCRIPT = [str(Path(sys.executable).with_name("kmsmock"))]
-# Starting a Python process and importing botocore takes about a second here; far more
-# means something is stuck.
-PATIENCE = 30.0
-
-
-def _first_line(stream: IO[str]) -> str:
-    with selectors.DefaultSelector() as selector:
-        selector.register(stream, selectors.EVENT_READ)
-        if not selector.select(PATIENCE):
-            raise AssertionError("the server printed nothing")
-    return stream.readline()
-
-
-@contextlib.contextmanager
-def _serving(command: list[str], *arguments: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """A running ``kmsmock serve`` and its endpoint URL; killed if the test leaves it running."""
-    process = subprocess.Popen(
-        [*command, "serve", "--port", "0", *arguments],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    with process:
-        try:
-            assert process.stdout is not None
-            line = _first_line(process.stdout)
-            assert line.startswith(SERVING), line
-            yield process, line[len(SERVING) :].strip()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
 
 
 def _stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str, str]:
@@ -84,7 +49,7 @@ def _create_key(endpoint_url: str, region: str = "us-east-1") -> str:
 
 def test_cli_module_serves_boto3_and_stops_on_sigterm() -> None:
     options = ["--account", "111122223333", "--region", "eu-west-1"]
-    with _serving(MODULE, *options) as (process, url):
+    with serving(*options) as (process, url):
         assert url.startswith("http://127.0.0.1:")
         arn = _create_key(url, "eu-west-1")
         assert arn.startswith("arn:aws:kms:eu-west-1:111122223333:key/")
@@ -96,7 +61,7 @@ def test_cli_module_serves_boto3_and_stops_on_sigterm() -> None:
 
 
 def test_cli_console_script_stops_on_sigint_with_a_client_connected() -> None:
-    with _serving(SCRIPT) as (process, url):
+    with serving(command=SCRIPT) as (process, url):
         _create_key(url)
         host, port = url.removeprefix("http://").rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=10) as idle:
@@ -108,7 +73,7 @@ def test_cli_console_script_stops_on_sigint_with_a_client_connected() -> None:
 
 
 def test_cli_warns_when_serving_beyond_loopback() -> None:
-    with _serving(MODULE, "--host", "0.0.0.0") as (process, url):
+    with serving("--host", "0.0.0.0") as (process, url):
         assert url.startswith("http://0.0.0.0:")
         status, out, err = _stop(process, signal.SIGTERM)
     assert (status, out) == (0, STOPPED + "\n")

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from kmsmock import MockKMS, mock_kms
 from kmsmock.server import ThreadedKMSServer
-from tests._helpers import error_of
+from tests._helpers import control, error_of
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -243,22 +240,11 @@ def test_fault_unknown_code_message_is_short(kms: MockKMS) -> None:
 
 # -- over HTTP ------------------------------------------------------------------------
 
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
 
 def _control(
     server: ThreadedKMSServer, method: str, route: str, document: Any = None
 ) -> tuple[int, Any]:
-    data = json.dumps(document).encode() if document is not None else None
-    request = urllib.request.Request(
-        f"{server.endpoint_url}/_kmsmock/{route}", data=data, method=method
-    )
-    try:
-        response = _NO_PROXY.open(request, timeout=10)
-    except urllib.error.HTTPError as error:
-        response = error
-    with response:
-        return response.status, json.loads(response.read())
+    return control(server.endpoint_url, method, route, document)
 
 
 def test_fault_over_http() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import subprocess
-import sys
 from typing import Any
 
 import boto3
@@ -17,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from kmsmock import mock_kms
 from kmsmock.server import ThreadedKMSServer
+from tests._helpers import serving
 
 KEY_ID = "fe960654-cdc9-4580-9368-8c58c3865a46"
 MATERIAL = bytes(range(32))
@@ -164,34 +163,11 @@ def test_localstack_tags_over_http() -> None:
 
 @pytest.mark.slow
 def test_kmsmock_serve_takes_seed_and_localstack_tags() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kmsmock",
-            "serve",
-            "--port",
-            "0",
-            "--seed",
-            "served",
-            "--localstack-tags",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    with process:
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith("kmsmock: serving KMS at "), line
-            client = _client(line.removeprefix("kmsmock: serving KMS at ").strip())
-            custom = client.create_key(Tags=_tags())["KeyMetadata"]["KeyId"]
-            seeded = client.create_key()["KeyMetadata"]["KeyId"]
-            client.close()
-        finally:
-            process.kill()
-            process.communicate()
+    with serving("--seed", "served", "--localstack-tags") as (_, url):
+        client = _client(url)
+        custom = client.create_key(Tags=_tags())["KeyMetadata"]["KeyId"]
+        seeded = client.create_key()["KeyMetadata"]["KeyId"]
+        client.close()
     with mock_kms(seed="served"):
         # Declared material draws nothing: the seed's first key id goes to the second key.
         assert (custom, seeded) == (KEY_ID, _client().create_key()["KeyMetadata"]["KeyId"])

@@ -17,8 +17,6 @@ import socket
 import struct
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kmsmock.server import MAX_BODY, ThreadedKMSServer
-from tests._helpers import error_of
+from tests._helpers import control, error_of
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -123,26 +121,10 @@ def _address(server: ThreadedKMSServer) -> tuple[str, int]:
     return split.hostname, split.port
 
 
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
 def _control(
     server: ThreadedKMSServer, method: str, route: str, document: Any = None, body: bytes = b""
 ) -> tuple[int, Any]:
-    """(status, decoded JSON) of a control API request."""
-    data = json.dumps(document).encode() if document is not None else body
-    request = urllib.request.Request(
-        f"{server.endpoint_url}/_kmsmock/{route}", data=data or None, method=method
-    )
-    try:
-        response = _NO_PROXY.open(request, timeout=10)
-    except urllib.error.HTTPError as error:
-        response = error  # an error answer reads like any other
-    with response:
-        content_type = response.headers["Content-Type"]
-        status, raw = response.status, response.read()
-    assert content_type == "application/json"
-    return status, json.loads(raw)
+    return control(server.endpoint_url, method, route, document, body)
 
 
 def _exchange(server: ThreadedKMSServer, data: bytes, *, finish: bool = True) -> bytes:

@@ -8,19 +8,15 @@ compared through boto3 calls again (describe, list, decrypt, verify, grants, pri
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
 import hashlib
 import hmac
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +30,7 @@ import kmsmock
 from kmsmock import MockKMS, StateError, mock_kms
 from kmsmock._cli import main
 from kmsmock.server import ThreadedKMSServer
-from tests._helpers import error_of
+from tests._helpers import control, error_of, serving
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -472,18 +468,6 @@ def test_bad_state_options_are_refused_before_anything_starts(tmp_path: Path) ->
 
 # -- over HTTP -------------------------------------------------------------------------
 
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _control(url: str, method: str, body: bytes | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(f"{url}/_kmsmock/state", data=body, method=method)
-    try:
-        response = _NO_PROXY.open(request, timeout=10)
-    except urllib.error.HTTPError as error:
-        response = error
-    with response:
-        return response.status, json.loads(response.read())
-
 
 def _remote(server: ThreadedKMSServer) -> KMSClient:
     return boto3.client(
@@ -499,17 +483,17 @@ def test_state_over_http_get_and_put() -> None:
     with ThreadedKMSServer() as source, ThreadedKMSServer() as target:
         key_id = _remote(source).create_key(Description="moved")["KeyMetadata"]["KeyId"]
         blob = _remote(source).encrypt(KeyId=key_id, Plaintext=b"p")["CiphertextBlob"]
-        status, document = _control(source.endpoint_url, "GET")
+        status, document = control(source.endpoint_url, "GET", "state")
         assert (status, document["format"], document["version"]) == (200, "kmsmock-state", 1)
         assert [k["id"] for k in document["keys"]] == [key_id]
-        status, answer = _control(target.endpoint_url, "PUT", json.dumps(document).encode())
+        status, answer = control(target.endpoint_url, "PUT", "state", document)
         assert (status, answer) == (200, {"status": "loaded"})
         client = _remote(target)
         assert client.describe_key(KeyId=key_id)["KeyMetadata"]["Description"] == "moved"
         assert client.decrypt(CiphertextBlob=blob)["Plaintext"] == b"p"
         # A refused document leaves the state as it was.
         document["aliases"] = [{"name": "alias/x", "target": "mrk-" + "0" * 32}]
-        status, answer = _control(target.endpoint_url, "PUT", json.dumps(document).encode())
+        status, answer = control(target.endpoint_url, "PUT", "state", document)
         assert (status, answer) == (
             400,
             {"error": f"state.aliases[0].target: no key mrk-{'0' * 32} for alias/x"},
@@ -528,31 +512,6 @@ def test_a_server_state_file_is_loaded_at_start_and_written_at_stop(tmp_path: Pa
         assert _remote(server).describe_key(KeyId=key_id)["KeyMetadata"]["Enabled"] is True
 
 
-SERVING = "kmsmock: serving KMS at "
-
-
-@contextlib.contextmanager
-def _serve(*arguments: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kmsmock", "serve", "--port", "0", *arguments],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    with process:
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith(SERVING), line + (
-                process.stderr.read() if process.stderr else ""
-            )
-            yield process, line[len(SERVING) :].strip()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-
-
 def _http_client(url: str) -> KMSClient:
     return boto3.session.Session().client(
         "kms",
@@ -566,14 +525,14 @@ def _http_client(url: str) -> KMSClient:
 @pytest.mark.slow
 def test_kmsmock_serve_state_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "serve.json"
-    with _serve("--state", str(path)) as (process, url):
+    with serving("--state", str(path)) as (process, url):
         client = _http_client(url)
         key_id = client.create_key()["KeyMetadata"]["KeyId"]
         blob = client.encrypt(KeyId=key_id, Plaintext=b"kept")["CiphertextBlob"]
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
         assert (process.returncode, out, err) == (0, "kmsmock: stopped\n", "")
-    with _serve("--state", str(path)) as (process, url):
+    with serving("--state", str(path)) as (process, url):
         client = _http_client(url)
         assert client.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
         assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"

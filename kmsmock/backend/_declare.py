@@ -286,7 +286,7 @@ def _policy(policy: str | Mapping[str, Any] | None, identities: IdentityRegistry
 
 
 def _tags(tags: Mapping[str, str] | None) -> dict[str, str] | None:
-    from kmsmock.operations._tags import MAX_TAGS
+    from kmsmock.operations._tags import merged_tags
 
     if tags is None:
         return None
@@ -295,15 +295,17 @@ def _tags(tags: Mapping[str, str] | None) -> dict[str, str] | None:
     ):
         raise TypeError(f"tags must be a dict of str to str, not {tags!r}")
     for name, value in tags.items():
+        # The model's lengths, which the request codec checks on the wire.
         if not 1 <= len(name) <= 128:
             raise ValueError(f"a tag key is 1 to 128 characters, not {len(name)}: {name!r}")
         if len(value) > 256:
             raise ValueError(f"a tag value is at most 256 characters: {name!r}")
-        if name.lower().startswith("aws:"):
-            raise ValueError(f"tags beginning with aws: are reserved: {name!r}")
-    if len(tags) > MAX_TAGS:
-        raise ValueError(f"a key has at most {MAX_TAGS} tags, not {len(tags)}")
-    return dict(tags) if tags else None
+    try:
+        # TagResource's own rules (reserved aws: names, the quota), as TagResource has them.
+        merged = merged_tags(None, [{"TagKey": k, "TagValue": v} for k, v in tags.items()])
+    except KMSError as error:
+        raise ValueError(f"tags: {error.message}") from None
+    return merged or None
 
 
 def check_alias_name(region: Region, name: object, taken: Iterable[str] = ()) -> str:
