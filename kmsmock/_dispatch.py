@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -37,6 +38,69 @@ class Operation:
             raise TypeError(f"kmsmock: {name} handler takes unknown parameters {required}")
         self.accepts = declared - unknown
 
+
+# Where each operation's handler is: its module in kmsmock.operations is imported when
+# the operation is first called, so a process pays only for the handlers it uses (the
+# asymmetric ones import much of ``cryptography``). tests/test_dispatch.py checks that
+# importing every handler module registers exactly these operations, each from its module.
+_MODULE_OF: dict[str, str] = {
+    name: module
+    for module, names in {
+        "agreement": ("DeriveSharedSecret",),
+        "aliases": ("CreateAlias", "DeleteAlias", "ListAliases", "UpdateAlias"),
+        "crypto": (
+            "Decrypt",
+            "Encrypt",
+            "GenerateDataKey",
+            "GenerateDataKeyWithoutPlaintext",
+            "GenerateRandom",
+            "ReEncrypt",
+        ),
+        "data_key_pairs": ("GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"),
+        "grants": (
+            "CreateGrant",
+            "ListGrants",
+            "ListRetirableGrants",
+            "RetireGrant",
+            "RevokeGrant",
+        ),
+        "imports": ("DeleteImportedKeyMaterial", "GetParametersForImport", "ImportKeyMaterial"),
+        "kem": ("Decapsulate", "Encapsulate"),
+        "key_stores": (
+            "ConnectCustomKeyStore",
+            "CreateCustomKeyStore",
+            "DeleteCustomKeyStore",
+            "DescribeCustomKeyStores",
+            "DisconnectCustomKeyStore",
+            "UpdateCustomKeyStore",
+        ),
+        "keys": (
+            "CancelKeyDeletion",
+            "CreateKey",
+            "DescribeKey",
+            "DisableKey",
+            "EnableKey",
+            "ListKeys",
+            "ScheduleKeyDeletion",
+            "UpdateKeyDescription",
+        ),
+        "macs": ("GenerateMac", "VerifyMac"),
+        "multi_region": ("ReplicateKey", "UpdatePrimaryRegion"),
+        "policies": ("GetKeyPolicy", "ListKeyPolicies", "PutKeyPolicy"),
+        "public_keys": ("GetPublicKey",),
+        "rotation": (
+            "DisableKeyRotation",
+            "EnableKeyRotation",
+            "GetKeyRotationStatus",
+            "ListKeyRotations",
+            "RotateKeyOnDemand",
+        ),
+        "signing": ("Sign", "Verify"),
+        "tags": ("ListResourceTags", "TagResource", "UntagResource"),
+        "usage": ("GetKeyLastUsage",),
+    }.items()
+    for name in names
+}
 
 _REGISTERED: dict[str, Handler] = {}
 _READY: dict[str, Operation] = {}
@@ -74,40 +138,41 @@ def model_predates_kmsmock() -> bool:
     bug. On kmsmock's own model, where its test suite runs, the encoder stays strict.
     A model that has every operation but lacks a member added later counts as current.
     """
-    _register_all()
-    return not _REGISTERED.keys() <= set(service_model().operation_names)
+    return not _MODULE_OF.keys() <= set(service_model().operation_names)
 
 
 def lookup(name: str) -> Operation | None:
-    # Codecs are compiled on first use, so importing kmsmock never loads the model.
+    """The operation ``name``, ready to call, or None if kmsmock does not answer it.
+
+    The handler's module is imported here, on the operation's first call, and its codec
+    compiled: importing kmsmock loads neither handlers nor the model.
+    """
     ready = _READY.get(name)
     if ready is None:
-        handler = _REGISTERED.get(name)
-        if handler is None or name not in service_model().operation_names:
+        if name not in service_model().operation_names:
             # An operation the installed botocore's model lacks has no shapes to decode
             # with: kmsmock then simulates the KMS that model describes, which has no
             # such operation.
             return None
+        handler = _REGISTERED.get(name)
+        module = _MODULE_OF.get(name)
+        if handler is None and module is not None:
+            importlib.import_module(f"kmsmock.operations.{module}")
+            handler = _REGISTERED.get(name)
+        if handler is None:
+            return None
         ready = _READY[name] = Operation(name, handler)
     return ready
-
-
-def _register_all() -> None:
-    # Handlers register when their modules are imported, which the request path does
-    # on first use; listing them must not depend on a call having been made.
-    import kmsmock.operations  # noqa: F401
 
 
 def implemented() -> list[str]:
     """The KMS operations kmsmock answers: those it has a handler for that the
     installed botocore's model has (an operation the model lacks is answered
     UnknownOperationException, as ``lookup`` says), the done ones of ``coverage()``."""
-    _register_all()
     names = set(service_model().operation_names)
-    return sorted(name for name in _REGISTERED if name in names)
+    return sorted(name for name in _MODULE_OF if name in names)
 
 
 def coverage() -> dict[str, bool]:
     """Every operation of botocore's KMS model, and whether kmsmock implements it."""
-    _register_all()
-    return {name: name in _REGISTERED for name in sorted(operation_names())}
+    return {name: name in _MODULE_OF for name in sorted(operation_names())}

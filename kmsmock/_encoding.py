@@ -94,6 +94,17 @@ def _raw_list_encoder(shape: StructureShape, older: bool) -> Encoder:
     return encode_raw_list
 
 
+def _raw_blob(value: Any) -> Any:
+    """A blob member of the response, as the JSON string it goes out as.
+
+    Base64 needs no escaping in JSON: splicing the text in spares ``json.dumps`` a scan
+    of every character, which for a 4 KiB ciphertext costs more than the encoding.
+    """
+    if not isinstance(value, bytes):
+        raise EncodingBug("expected bytes")
+    return RawJSON('"' + b2a_base64(value, newline=False).decode("ascii") + '"')
+
+
 def encoder(shape: Shape, *, top: bool = False, older: bool = False) -> Encoder:
     """An encoder for ``shape``. Paths are built only on the way out of an error.
 
@@ -109,6 +120,8 @@ def encoder(shape: Shape, *, top: bool = False, older: bool = False) -> Encoder:
         members: dict[str, Encoder | None] = {
             name: _raw_list_encoder(member.member, older)
             if top and isinstance(member, ListShape) and _is_plain(member.member)
+            else _raw_blob
+            if top and member.type_name == "blob"
             # Scalars go out as they are; their types are checked by kmsmock's tests,
             # which validate every response against the output shape.
             else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from json.scanner import make_scanner
 from typing import Any
 
 from botocore import xform_name
@@ -28,6 +29,8 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant)
+# The decoder's own parser (decode() calls it between two whitespace matches).
+_SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]  # typeshed: a decoder is what it takes
 
 # Deeper than any KMS input shape (three levels at most) by a wide margin, and far
 # from the recursion limit the parser would otherwise hit: a deeper document can
@@ -45,8 +48,22 @@ def _load(body: bytes) -> Any:
     try:
         # json.loads(body, parse_constant=...) builds a new JSONDecoder on every call
         # (a few microseconds, on every request): one decoder is made once instead, and
-        # the body is decoded from the encoding json.loads itself would detect.
-        return _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+        # the body is decoded from the encoding json.loads itself would detect, which
+        # for a "{" not followed by a NUL byte (what every SDK sends) is UTF-8.
+        if body[:1] == b"{" and body[1:2] != b"\x00":
+            text = body.decode("utf-8", "surrogatepass")
+            # The parser itself, without decode()'s whitespace matching around it; a
+            # body with anything after its object, or a value missing inside it (which
+            # the parser reports as StopIteration), takes decode(), which says what.
+            try:
+                document, end = _SCAN(text, 0)
+            except StopIteration:
+                end = -1
+            if end == len(text):
+                return document
+        else:
+            text = body.decode(json.detect_encoding(body), "surrogatepass")
+        return _DECODER.decode(text)
     except ValueError as error:
         raise SerializationException("Invalid JSON in request body") from error
 

@@ -96,6 +96,10 @@ def build(mock: MockKMS, document: object) -> tuple[Backend, IdentityRegistry]:
     # test injected stay in force: neither is KMS's state.
     backend.journal = mock.backend.journal
     backend.faults = mock.backend.faults
+    # Request ids go on from the same sequence: the journal's records keep theirs as
+    # numbers of it, and no two calls of a mock share one.
+    backend.request_prefix = mock.backend.request_prefix
+    backend.request_numbers = mock.backend.request_numbers
     try:
         load(document, backend, identities, account=mock.account_id, region=mock.region)
     except StateError:

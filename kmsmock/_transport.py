@@ -6,13 +6,10 @@ The botocore hook calls this, and so will any other front end (raw HTTP through
 
 from __future__ import annotations
 
-import itertools
 import sys
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import kmsmock.operations  # noqa: F401  (registers every handler)
 from kmsmock._dispatch import Operation, lookup
 from kmsmock._faults import Fault, wait
 from kmsmock._gaps import NotYetImplemented
@@ -23,7 +20,7 @@ from kmsmock._redaction import journal_parameters
 from kmsmock.auth._decision import begin, end, frozen
 from kmsmock.auth._principals import IdentityRegistry, Principal
 from kmsmock.backend._backend import Backend
-from kmsmock.backend._journal import Call
+from kmsmock.backend._journal import request_id_text
 from kmsmock.errors import KMSError, UnknownOperationException
 from kmsmock.operations._grant_tokens import check_grant_tokens
 from kmsmock.operations._request import Request
@@ -40,20 +37,6 @@ def _target(headers: Mapping[str, str | bytes]) -> str:
     if value is None:
         value = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
     return value.decode("latin-1") if isinstance(value, bytes) else value
-
-
-# Request ids look like AWS's (a UUID) without paying for uuid4 on every call: a random
-# per-process prefix and a counter.
-_REQUEST_PREFIX = str(uuid.uuid4())[:24]
-_request_numbers = itertools.count()
-
-
-def _request_id(backend: Backend) -> str:
-    if backend.seeded:
-        # The seeded backend's own prefix and counter: the ids repeat with the run.
-        number = next(backend.request_numbers)
-        return f"{backend.request_prefix}{number & 0xFFFFFFFFFFFF:012x}"
-    return f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFFFFFF:012x}"
 
 
 def _response(status: int, body: bytes, request_id: str) -> Response:
@@ -131,7 +114,9 @@ def serve(
     created: str | None = None
     decisions = begin()
     # Made before dispatch: GetKeyLastUsage reports the request id of a key's last use.
-    request_id = _request_id(backend)
+    # The backend's own sequence: a seeded one repeats with the run.
+    request_number = next(backend.request_numbers)
+    request_id = request_id_text(backend.request_prefix, request_number)
     try:
         operation = lookup(name)
         if operation is None:
@@ -151,12 +136,12 @@ def serve(
                 wait(fault)
                 if fault.error is not None:
                     raise fault.exception()
-        unsupported = arguments.keys() - operation.accepts
-        if unsupported:
+        if not operation.accepts.issuperset(arguments):
+            unsupported = arguments.keys() - operation.accepts
             names = ", ".join(sorted(operation.codec.wire_names[p] for p in unsupported))
             raise NotYetImplemented(f"the parameter(s) {names} of {name}")
         with backend.lock:
-            backend.expire(backend.clock.now())
+            backend.catch_up()
             tokens = arguments.get("grant_tokens")
             if tokens:
                 check_grant_tokens(backend, tokens)
@@ -164,7 +149,9 @@ def serve(
             result = operation.handler(request, **arguments)
         made = _CREATING.get(recorded_name)
         if made is not None and result:
-            created = result[made]["Arn"]
+            # The journal keeps the key id the key holds, not a new ARN (_journal.Record).
+            metadata = result[made]
+            created = metadata["KeyId"] if made == "KeyMetadata" else metadata["Arn"]
         return answer(operation, result, request_id)
     except KMSError as error:
         error_code = error.code
@@ -177,25 +164,26 @@ def serve(
         raise
     finally:
         end()
-        backend.journal.record(
-            Call(
-                backend.clock.now(),
-                principal.account_id,
-                # One string per region, not one per call.
-                sys.intern(region),
-                principal.arn,
-                recorded_name,
-                error_code,
-                error_message,
-                parameters,
-                channel,
-                request_id,
-                fault.id if fault is not None else None,
-                # Equal one-decision trails share one tuple (auth/_decision.py).
-                frozen(decisions),
-                principal.access_key_id,
-                # One string per client, not per call: a client's agent repeats.
-                sys.intern(agent[:512]),
-                created,
+        if backend.journal.limit != 0:
+            backend.journal.record(
+                (
+                    backend.clock.now(),
+                    principal.account_id,
+                    # One string per region, not one per call.
+                    sys.intern(region),
+                    principal.arn,
+                    recorded_name,
+                    error_code,
+                    error_message,
+                    parameters,
+                    channel,
+                    request_number,
+                    fault.id if fault is not None else None,
+                    # Equal one-decision trails share one tuple (auth/_decision.py).
+                    frozen(decisions),
+                    principal.access_key_id,
+                    # One string per client, not per call: a client's agent repeats.
+                    sys.intern(agent[:512]),
+                    created,
+                )
             )
-        )

@@ -236,10 +236,9 @@ async def test_a_decorated_coroutine(async_client: ClientFactory) -> None:
 def test_a_model_lacking_an_implemented_operation_is_older(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _dispatch.implemented()  # registers every handler
-    older = not set(_dispatch._REGISTERED) <= set(operation_names())
+    older = not set(_dispatch._MODULE_OF) <= set(operation_names())
     assert _dispatch.model_predates_kmsmock.__wrapped__() is older
-    monkeypatch.setitem(_dispatch._REGISTERED, "AnOperationOfTomorrow", lambda req: None)
+    monkeypatch.setitem(_dispatch._MODULE_OF, "AnOperationOfTomorrow", "keys")
     assert _dispatch.model_predates_kmsmock.__wrapped__() is True
 
 

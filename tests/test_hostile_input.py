@@ -254,8 +254,6 @@ def test_operation_missing_from_the_model_is_unknown(
     kms: MockKMS, client: KMSClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kmsmock import _dispatch
-
-    _dispatch.implemented()
     from kmsmock._model import service_model
 
     model = service_model()

@@ -255,6 +255,19 @@ def test_json_depth_siblings_do_not_add_up() -> None:
     assert _both(text, 2)
 
 
+@pytest.mark.parametrize("padding", [0, 2000])
+def test_json_depth_of_long_documents(padding: int) -> None:
+    # Past 1 KiB the brackets are found one by one rather than counted: the answer is
+    # the same, for brackets of both kinds, with as many as the limit or one more.
+    filler = json.dumps("x" * padding)
+    for opener, closer in (("[", "]"), ('{"a":', "}"), ("[", "}")):
+        deep = opener * 50 + '[{"b": ' + filler + "}]" + closer * 50
+        assert not _both(deep, 52)
+        assert _both(deep, 51)
+    assert not _both(filler, 0)
+    assert _both("[" * 101 + filler, 100)
+
+
 def test_json_depth_skips_brackets_inside_strings() -> None:
     assert not _both('["[[[[{{{{", "]]]]}}}}", "{[{["]', 1)
     assert not _both('{"[[[[": "{{{{"}', 1)

@@ -10,6 +10,7 @@ import os
 import tracemalloc
 import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -336,18 +337,24 @@ def test_journal_call_positional_construction_still_works() -> None:
     )
 
 
-def _memory_per_encrypt(journal: bool) -> float:
+def _memory_per_encrypt(journal: bool, operation: str = "Encrypt") -> float:
     with mock_kms(journal=journal):
         client = _client()
         key_id = client.create_key()["KeyMetadata"]["KeyId"]
+
+        def call() -> object:
+            if operation == "CreateKey":
+                return client.create_key()
+            return client.encrypt(KeyId=key_id, Plaintext=b"x" * 64)
+
         for _ in range(20):
-            client.encrypt(KeyId=key_id, Plaintext=b"x" * 64)
+            call()
         count = 300
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.take_snapshot()
         for _ in range(count):
-            client.encrypt(KeyId=key_id, Plaintext=b"x" * 64)
+            call()
         gc.collect()
         after = tracemalloc.take_snapshot()
         tracemalloc.stop()
@@ -363,6 +370,43 @@ def test_journal_encrypt_record_memory_is_small() -> None:
     # what they leave with it off (botocore's own caches).
     cost = _memory_per_encrypt(True) - _memory_per_encrypt(False)
     assert 100 < cost < 800
+
+
+def test_journal_create_key_record_memory_is_small() -> None:
+    # A CreateKey's record keeps the key's own id, not a new ARN (124 bytes), and its
+    # request id as a number, not a new text (85 bytes): the record's tuple, its time
+    # and that number are all that is left.
+    cost = _memory_per_encrypt(True, "CreateKey") - _memory_per_encrypt(False, "CreateKey")
+    assert 100 < cost < 300
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "cn-north-1", "us-gov-west-1"])
+def test_journal_create_key_records_the_key_made(kms: MockKMS, region: str) -> None:
+    client = boto3.client("kms", region_name=region)
+    made = client.create_key()["KeyMetadata"]
+    response = client.describe_key(KeyId=made["KeyId"])
+    create, describe = kms.calls[-2:]
+    assert (create.created, create.keys) == (made["Arn"], (made["Arn"],))
+    assert create.request_id != describe.request_id
+    assert describe.request_id == response["ResponseMetadata"]["RequestId"]
+    assert describe.created is None
+
+
+def test_journal_request_ids_go_on_across_a_loaded_state(tmp_path: Path) -> None:
+    # Seeded: a loaded state's backend starts from the seed again, but its request ids
+    # go on from the mock's sequence rather than repeat the ids already answered.
+    kms = mock_kms(seed=7)
+    kms.start()
+    client = _client()
+    key_id = client.create_key()["KeyMetadata"]["KeyId"]
+    before = [client.describe_key(KeyId=key_id)["ResponseMetadata"]["RequestId"]]
+    kms.save(tmp_path / "state.json")
+    kms.load(tmp_path / "state.json")
+    after = client.describe_key(KeyId=key_id)["ResponseMetadata"]["RequestId"]
+    ids = [call.request_id for call in kms.calls]
+    kms.stop()
+    assert ids[1:] == [*before, after]
+    assert len(set(ids)) == 3
 
 
 def test_journal_replicate_key_records_the_replica(kms: MockKMS) -> None:

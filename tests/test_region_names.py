@@ -27,10 +27,8 @@ def test_a_region_of_every_partition_is_served(partition: str, region: str) -> N
     with kmsmock.mock_kms(region=region):
         client = boto3.client("kms", region_name=region)
         arn = client.create_key()["KeyMetadata"]["Arn"]
-        # aws-eusc (the European Sovereign Cloud) is not among the partitions kmsmock
-        # names in ARNs yet: its regions are served, under "aws".
-        named = "aws" if partition == "aws-eusc" else partition
-        assert arn.startswith(f"arn:{named}:kms:{region}:")
+        # Each partition's own name, aws-eusc (the European Sovereign Cloud) included.
+        assert arn.startswith(f"arn:{partition}:kms:{region}:")
         assert client.list_keys()["Keys"][0]["KeyArn"] == arn
 
 

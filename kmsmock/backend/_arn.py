@@ -5,17 +5,6 @@ from __future__ import annotations
 import functools
 import re
 
-# Region prefixes of the partitions other than "aws"; the longest prefix wins so that
-# "us-isob-" is not taken for "us-iso-".
-_PARTITIONS = (
-    ("us-isob-", "aws-iso-b"),
-    ("us-isof-", "aws-iso-f"),
-    ("eu-isoe-", "aws-iso-e"),
-    ("us-iso-", "aws-iso"),
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-)
-
 KEY_ID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
@@ -25,14 +14,16 @@ _ARN_RE = re.compile(r"arn:([^:]+):kms:([^:]*):([^:]*):(key|alias)/(.+)", re.DOT
 
 @functools.lru_cache(maxsize=64)
 def partition(region: str) -> str:
-    for prefix, name in _PARTITIONS:
-        if region.startswith(prefix):
+    """The partition whose ARNs name ``region`` (``aws-cn`` for ``cn-north-1``), as
+    botocore's data says; ``aws`` for a name no partition claims."""
+    for name, regions, pattern in _partitions():
+        if region in regions or pattern.match(region):
             return name
     return "aws"
 
 
 @functools.cache
-def _region_patterns() -> tuple[re.Pattern[str], ...]:
+def _partitions() -> tuple[tuple[str, frozenset[str], re.Pattern[str]], ...]:
     # botocore's data says which names each partition's regions take. partitions.json
     # (7 KB, what botocore's endpoint rules read a region's partition from) holds the
     # same regionRegex per partition as endpoints.json (1.2 MB): reading the small one
@@ -43,9 +34,14 @@ def _region_patterns() -> tuple[re.Pattern[str], ...]:
 
     try:
         partitions = Loader().load_data("partitions")["partitions"]
+        key = "id"
     except DataNotFoundError:
         partitions = Loader().load_data("endpoints")["partitions"]
-    return tuple(re.compile(p["regionRegex"], re.ASCII) for p in partitions)
+        key = "partition"
+    return tuple(
+        (p[key], frozenset(p.get("regions", ())), re.compile(p["regionRegex"], re.ASCII))
+        for p in partitions
+    )
 
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -60,7 +56,7 @@ def is_account_id(value: object) -> bool:
 @functools.lru_cache(maxsize=256)
 def is_region(name: str) -> bool:
     """Whether ``name`` is a region name of some AWS partition (``eu-west-1``)."""
-    return len(name) <= 64 and any(p.match(name) for p in _region_patterns())
+    return len(name) <= 64 and any(p.match(name) for _, _, p in _partitions())
 
 
 def key_arn(region: str, account: str, key_id: str) -> str:

@@ -219,6 +219,7 @@ class Backend:
             self.random_bytes = os.urandom
             self.request_prefix = str(uuid.uuid4())[:24]
         self.request_numbers = itertools.count()
+        self.journal.request_prefix = self.request_prefix
         # Secret of this backend only, from which key material is derived: a blob from
         # one activation is meaningless in another, as between two AWS partitions.
         self.master_secret = self.random_bytes(32)
@@ -286,7 +287,7 @@ class Backend:
             if self.seeded and not key_spec.startswith("HMAC"):
                 # Derived, not generated, from the seed's stream (crypto/_derive.py).
                 material.seed = self.material_seed(material.material_id)
-            key.ring.versions.append(material)
+            key.ring.add(material)
             key.ring.current = material
         region.keys[key.key_id] = key
         return key
@@ -320,7 +321,7 @@ class Backend:
 
     def index_material(self, material: KeyMaterial) -> None:
         """Record a version in its key's ring and make its blobs recognisable."""
-        material.key.ring.versions.append(material)
+        material.key.ring.add(material)
         self.materials[material.material_id] = material
 
     # -- time ------------------------------------------------------------------------
@@ -342,6 +343,12 @@ class Backend:
                 self.delete_key(key)
 
         self.schedule(when, DELETION, delete)
+
+    def catch_up(self) -> None:
+        """Run everything that has fallen due by the clock's time (before each request)."""
+        # Most backends have nothing scheduled: the clock is read only when one has.
+        if self._events:
+            self.expire(self.clock.now())
 
     def expire(self, now: float) -> None:
         """Run everything that has fallen due by ``now``, in time order.

@@ -19,10 +19,6 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-
 from kmsmock.backend._arn import KEY_ID_RE, MRK_ID_RE, is_account_id, is_region
 from kmsmock.backend._backend import Alias, Backend, Region
 from kmsmock.backend._key import ImportedMaterial, Key, KeyMaterial, MultiRegion, Ring
@@ -172,6 +168,12 @@ def _state(state: KeyState | str | None, origin: str, has_material: bool) -> Key
 
 def _private_der(spec: str, material: bytes | str) -> bytes:
     """A PEM or DER private key of ``spec``, as the PKCS#8 DER kmsmock keeps."""
+    # Imported here: CreateKey imports this module, and a symmetric test should not pay
+    # for cryptography's key serialization (about 10 ms) that only declared key pairs use.
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
     from kmsmock.crypto._keypairs import _PQC, EC_CURVES, RSA_BITS, _pqc_class
 
     data = material.encode("ascii") if isinstance(material, str) else material
@@ -415,7 +417,7 @@ def install_material(backend: Backend, key: Key, declared: Declared) -> None:
         # Symmetric blobs name their material in the header: index it to open them.
         backend.index_material(version)
     else:
-        key.ring.versions.append(version)
+        key.ring.add(version)
     key.ring.current = version
 
 

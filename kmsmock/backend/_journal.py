@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, overload
 
 from kmsmock.auth._decision import Decision
+from kmsmock.backend._arn import key_arn
 
 # How many calls a journal keeps unless told otherwise: enough for any assertion a
 # test makes, while a session-scoped mock answering millions of calls stays at a few
@@ -85,6 +86,37 @@ class Call(NamedTuple):
         return parameters is not None and any(parameters.get(m) == key for m in _KEY_MEMBERS)
 
 
+def request_id_text(prefix: str, number: int) -> str:
+    """A request id as AWS writes one (a UUID): a backend's random prefix of 24
+    characters and its ``number``-th call in 12 hex digits, without a uuid4 per call."""
+    return f"{prefix}{number & 0xFFFFFFFFFFFF:012x}"
+
+
+# What the journal keeps of a call: a plain tuple of Call's fields, in Call's order,
+# made into a Call only when read. Two fields are kept smaller than Call shows them,
+# since a session's journal holds thousands of records: the request id as its number
+# (``request_id_text``; the text is 85 bytes), and the key a CreateKey made as its key
+# id, the very string the key holds, where its ARN (124 bytes) is the call's account
+# and region's (a ReplicateKey's replica, in another region, is kept as its ARN).
+Record = tuple[
+    float,
+    str,
+    str,
+    str,
+    str,
+    "str | None",
+    "str | None",
+    "Mapping[str, Any] | None",
+    str,
+    int,
+    "str | None",
+    tuple[Decision, ...],
+    str,
+    str,
+    "str | None",
+]
+
+
 class Journal(Sequence[Call]):
     """The calls answered, oldest first; past its limit the oldest are dropped.
 
@@ -92,17 +124,43 @@ class Journal(Sequence[Call]):
     it. It compares equal to a list of the same calls.
     """
 
-    __slots__ = ("_calls", "limit")
+    __slots__ = ("_calls", "limit", "request_prefix")
 
-    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
+    def __init__(self, limit: int | None = DEFAULT_LIMIT, request_prefix: str = "") -> None:
         self.limit = limit
+        # The prefix of the request ids of the backend's calls (``request_id_text``).
+        self.request_prefix = request_prefix
         # A deque with a maxlen drops from the left as it appends: O(1) either way,
         # and append is atomic, so threads answering concurrently need no lock here.
-        self._calls: collections.deque[Call] = collections.deque(maxlen=limit)
+        self._calls: collections.deque[Record] = collections.deque(maxlen=limit)
 
-    def record(self, call: Call) -> None:
+    def record(self, record: Record) -> None:
+        """Keep one call, as a ``Record``."""
         if self.limit != 0:
-            self._calls.append(call)
+            self._calls.append(record)
+
+    def _call(self, record: Record) -> Call:
+        (when, account, region, principal, operation, error, message, parameters) = record[:8]
+        (channel, number, fault, decisions, access_key, agent, created) = record[8:]
+        if created is not None and not created.startswith("arn:"):
+            created = key_arn(region, account, created)
+        return Call(
+            when,
+            account,
+            region,
+            principal,
+            operation,
+            error,
+            message,
+            parameters,
+            channel,
+            request_id_text(self.request_prefix, number),
+            fault,
+            decisions,
+            access_key,
+            agent,
+            created,
+        )
 
     def clear(self) -> None:
         """Forget every call recorded so far."""
@@ -159,19 +217,19 @@ class Journal(Sequence[Call]):
 
     def __getitem__(self, index: int | slice) -> Call | list[Call]:
         if isinstance(index, slice):
-            return list(self._calls)[index]
-        return self._calls[index]
+            return [self._call(record) for record in list(self._calls)[index]]
+        return self._call(self._calls[index])
 
     def __len__(self) -> int:
         return len(self._calls)
 
     def __iter__(self) -> Iterator[Call]:
         # A snapshot: iterating while other threads record must not fail.
-        return iter(list(self._calls))
+        return iter([self._call(record) for record in list(self._calls)])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Journal | list | tuple):
-            return list(self._calls) == list(other)
+            return list(self) == list(other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]

@@ -132,11 +132,20 @@ class Ring:
     __slots__ = ("current", "pending", "rotation", "versions")
 
     def __init__(self) -> None:
-        self.versions: list[KeyMaterial] = []
+        # A tuple, not a list: most keys have one version for life, and a tuple of one
+        # costs 40 bytes less than a list of one (its spare room included).
+        self.versions: tuple[KeyMaterial, ...] = ()
         self.current: KeyMaterial | None = None
         # Imported with ImportType NEW_KEY_MATERIAL, waiting for RotateKeyOnDemand.
         self.pending: KeyMaterial | None = None
         self.rotation: Rotation | None = None
+
+    def add(self, version: KeyMaterial) -> None:
+        """Append ``version`` to the ring (not making it current)."""
+        self.versions += (version,)
+
+    def remove(self, version: KeyMaterial) -> None:
+        self.versions = tuple(v for v in self.versions if v is not version)
 
     def all_imported(self) -> bool:
         """Whether a key of imported material has all of it: a current version, and

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import Protocol
 
 from kmsmock.errors import DisabledException, KMSError, KMSInvalidStateException
 
@@ -123,12 +124,23 @@ _SPECIAL: dict[str, _Template] = {
 }
 
 
-def check_state(operation: str, state: KeyState, arn: str) -> None:
+class _Stated(Protocol):
+    @property
+    def state(self) -> KeyState: ...
+
+    @property
+    def arn(self) -> str: ...
+
+
+def check_state(operation: str, key: _Stated) -> None:
+    """Refuse ``operation`` on ``key`` unless its state allows it, as AWS does."""
     allowed = ALLOWED.get(operation)
     if allowed is None:
         # A gap in the table is a kmsmock bug, never a KMS answer.
         raise LookupError(f"kmsmock: no key-state rule for operation {operation}")
+    state = key.state
     if state in allowed:
         return
     special = _SPECIAL.get(operation)
-    raise (special or _REFUSAL[state])(arn)
+    # The ARN only for the refusal: making it costs more than the rest of the check.
+    raise (special or _REFUSAL[state])(key.arn)

@@ -187,7 +187,7 @@ class _Loader:
                 key.ring = other.ring
                 return
             for where, item in spec.items("versions"):
-                ring.versions.append(self.version(key, where, item))
+                ring.add(self.version(key, where, item))
             ring.current = self.pick(ring, spec, "current")
             ring.pending = self.pick(ring, spec, "pending")
             rotation = spec.child("rotation", ROTATION_MEMBERS)
@@ -587,7 +587,7 @@ def load(
         loader.ring(key, obj)
     for key, obj in tombstones:
         for where, value in obj.items("versions"):
-            key.ring.versions.append(loader.version(key, where, value))
+            key.ring.add(loader.version(key, where, value))
     for key, obj in sorted(parsed, key=lambda p: p[0].seq):
         target = backend.region(key.account_id, key.region)
         target.keys[key.key_id] = key

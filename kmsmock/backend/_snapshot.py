@@ -8,6 +8,7 @@ loading (backend/_restore.py) schedules them again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -98,7 +99,7 @@ def _dump_ring(backend: Backend, key: Key) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def _index(versions: list[KeyMaterial], version: KeyMaterial | None) -> int | None:
+def _index(versions: Sequence[KeyMaterial], version: KeyMaterial | None) -> int | None:
     if version is None:
         return None
     for index, candidate in enumerate(versions):

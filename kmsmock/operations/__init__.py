@@ -1,41 +1,5 @@
-"""Operation handlers, by area. Importing this package registers them all."""
+"""Operation handlers, one module per area.
 
-from kmsmock.operations import (
-    agreement,
-    aliases,
-    crypto,
-    data_key_pairs,
-    grants,
-    imports,
-    kem,
-    key_stores,
-    keys,
-    macs,
-    multi_region,
-    policies,
-    public_keys,
-    rotation,
-    signing,
-    tags,
-    usage,
-)
-
-__all__ = [
-    "agreement",
-    "aliases",
-    "crypto",
-    "data_key_pairs",
-    "grants",
-    "imports",
-    "kem",
-    "key_stores",
-    "keys",
-    "macs",
-    "multi_region",
-    "policies",
-    "public_keys",
-    "rotation",
-    "signing",
-    "tags",
-    "usage",
-]
+Importing this package imports none of them: ``kmsmock._dispatch`` imports a handler's
+module when its operation is first called, which registers the module's handlers.
+"""

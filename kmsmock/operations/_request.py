@@ -174,7 +174,7 @@ class Request:
     ) -> Key:
         """Authorize kms:``action`` (default: the operation) on ``key``, then its state."""
         self.authorize(key, action, identifier=identifier, same_key=same_key)
-        check_state(self.operation, key.state, key.arn)
+        check_state(self.operation, key)
         return key
 
     def authorize(

@@ -119,7 +119,7 @@ def create_grant(
 ) -> dict[str, Any]:
     key = req.resolve(key_id)
     parent = req.authorize(key, identifier=key_id)
-    check_state(req.operation, key.state, key.arn)
+    check_state(req.operation, key)
     invalid = sorted(set(operations) - operations_for(key))
     if invalid:
         # AWS's text for an operation the key cannot grant is not recorded.
@@ -290,7 +290,7 @@ def retire_grant(
     )
     if not allowed:
         raise _no_grant_allows(req, key, "RetireGrant")
-    check_state(req.operation, key.state, key.arn)
+    check_state(req.operation, key)
     req.dry_run(dry_run)
     _remove(grant)
 

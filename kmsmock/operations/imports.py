@@ -78,11 +78,11 @@ def _external_key(req: Request, identifier: str) -> Key:
     req.authorize(key, identifier=identifier)
     state_first = key.state in _STATE_FIRST
     if state_first:
-        check_state(req.operation, key.state, key.arn)
+        check_state(req.operation, key)
     if key.origin != "EXTERNAL":
         raise origin_refused(key)
     if not state_first:
-        check_state(req.operation, key.state, key.arn)
+        check_state(req.operation, key)
     return key
 
 
@@ -236,7 +236,7 @@ def _add_version(backend: Backend, key: Key, mid: bytes, material: bytes) -> Imp
     if mid in backend.materials:
         # Another member of the same multi-Region key holds this id: its blobs already
         # resolve to this key id; the index moves only if that copy is not imported.
-        key.ring.versions.append(version)
+        key.ring.add(version)
         _reindex(backend, key, mid)
     else:
         backend.index_material(version)
@@ -369,7 +369,7 @@ def _discard_pending(backend: Backend, key: Key, version: KeyMaterial) -> None:
     so that other new material can be imported instead."""
     ring = key.ring
     ring.pending = None
-    ring.versions.remove(version)
+    ring.remove(version)
     if backend.materials.get(version.material_id) is version:
         del backend.materials[version.material_id]
         if key.mr is not None:
