@@ -39,9 +39,12 @@ def _child(*arguments: str) -> tuple[dict[str, float | bool], float]:
 @dataclass
 class FirstTests:
     """Per implementation, seconds: the first test after ``import boto3`` (import the
-    mock, start, client, CreateKey, stop), ``import boto3`` itself, and the wall time of
-    the whole process; and the wall time of an interpreter that does nothing."""
+    mock, start, client, CreateKey, stop), in a process that collected its garbage after
+    ``import boto3`` (``settled``, as a pytest worker's is) and in one that did not
+    (``test``); ``import boto3`` itself, and the wall time of the whole process; and the
+    wall time of an interpreter that does nothing."""
 
+    settled: dict[str, list[float]] = field(default_factory=dict)
     test: dict[str, list[float]] = field(default_factory=dict)
     boto3: dict[str, list[float]] = field(default_factory=dict)
     wall: dict[str, list[float]] = field(default_factory=dict)
@@ -71,6 +74,8 @@ def first_tests(names: list[str], settings: Settings) -> FirstTests:
             found.test.setdefault(name, []).append(float(document["test"]))
             found.boto3.setdefault(name, []).append(float(document["boto3"]))
             found.wall.setdefault(name, []).append(wall)
+            settled, _ = _child("first-test", name, "settled")
+            found.settled.setdefault(name, []).append(float(settled["test"]))
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -96,11 +97,17 @@ def _unicode_checked(value: str, path: str) -> str:
     return value
 
 
+@functools.cache
+def _enum_text(values: tuple[str, ...]) -> str:
+    # Made on the first violation: ordering every enum of an operation when its codec
+    # is built would cost its first call for messages most runs never show.
+    return "[" + ", ".join(java_set_order(values)) + "]"
+
+
 def _string_decoder(shape: Shape) -> Decoder:
     length = _length_checks(shape)
-    enum = list(getattr(shape, "enum", []) or [])
+    enum = tuple(getattr(shape, "enum", []) or [])
     enum_set = frozenset(enum)
-    enum_text = "[" + ", ".join(java_set_order(enum)) + "]" if enum else ""
     pattern_text = shape.metadata.get("pattern")
     pattern = re.compile(pattern_text) if pattern_text else None
     sensitive = bool(shape.metadata.get("sensitive"))
@@ -114,7 +121,10 @@ def _string_decoder(shape: Shape) -> Decoder:
         if enum_set and value not in enum_set:
             errors.append(
                 _violation(
-                    value, path, sensitive, f"Member must satisfy enum value set: {enum_text}"
+                    value,
+                    path,
+                    sensitive,
+                    f"Member must satisfy enum value set: {_enum_text(enum)}",
                 )
             )
         if pattern is not None and pattern.fullmatch(value) is None:

@@ -13,9 +13,14 @@ _LOAD_FACTOR = 0.75
 
 
 def _java_string_hash(value: str) -> int:
+    h = 0
+    if value.isascii():
+        # Every enum value of the model: one code unit per character.
+        for character in value:
+            h = (31 * h + ord(character)) & 0xFFFFFFFF
+        return h
     # Java hashes UTF-16 code units, so astral characters count twice.
     data = value.encode("utf-16-le")
-    h = 0
     for i in range(0, len(data), 2):
         h = (31 * h + int.from_bytes(data[i : i + 2], "little")) & 0xFFFFFFFF
     return h

@@ -39,6 +39,11 @@ with kmsmock.mock_kms():
     client = boto3.client("kms", region_name="eu-west-2")
     key_id = client.create_key()["KeyMetadata"]["KeyId"]
     found["create"] = new_modules()
+    blob = client.encrypt(KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
+    found["plaintext"] = client.decrypt(CiphertextBlob=blob)["Plaintext"].decode()
+    client.re_encrypt(CiphertextBlob=blob, DestinationKeyId=key_id)
+    client.generate_data_key(KeyId=key_id, KeySpec="AES_256")
+    found["symmetric"] = new_modules()
     client.tag_resource(KeyId=key_id, Tags=[{"TagKey": "team", "TagValue": "blue"}])
     found["tags"] = client.list_resource_tags(KeyId=key_id)["Tags"]
     # An asymmetric handler module, imported by its operation's first call.
@@ -113,6 +118,31 @@ def test_the_first_create_key_imports_no_asymmetric_handler(fresh: dict[str, Any
     # Only asymmetric handlers and declared key pairs need it (boto3 does not import it).
     assert "cryptography.hazmat.primitives.serialization" not in fresh["create"]
     assert "kmsmock.operations.tags" not in fresh["create"]
+    # Nor what only options and aliases need: declared keys and LocalStack's tags, and
+    # AWS managed keys (made when an alias/aws/ name is first used).
+    optional = {
+        "kmsmock.backend._declare",
+        "kmsmock.operations._localstack",
+        "kmsmock.backend._managed",
+    }
+    assert optional.isdisjoint(fresh["create"])
+
+
+def test_symmetric_cryptography_imports_no_asymmetric_cryptography(
+    fresh: dict[str, Any],
+) -> None:
+    # Encrypt, Decrypt, ReEncrypt and GenerateDataKey under a symmetric key load AES-GCM
+    # and nothing of RSA (operations/crypto.py imports it in its RSA paths only).
+    assert fresh["plaintext"] == "secret"
+    assert "cryptography.hazmat.primitives.ciphers.aead" in fresh["symmetric"]
+    unwanted = {
+        "kmsmock.crypto._rsa",
+        "kmsmock.crypto._keypairs",
+        "cryptography.hazmat.primitives.serialization",
+        "cryptography.hazmat.primitives.asymmetric.padding",
+    }
+    assert unwanted.isdisjoint(fresh["symmetric"])
+    assert ASYMMETRIC.isdisjoint(fresh["symmetric"])
 
 
 def test_an_operation_whose_module_is_not_imported_yet_is_answered(

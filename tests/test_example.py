@@ -87,7 +87,7 @@ def test_benchmark_quick_runs() -> None:
     for row in (
         "Sign ECC_NIST_P256, 32 B (µs)",
         "per test, RSA_4096 key: start, client, CreateKey, Sign, stop",
-        "first test in a fresh process: import the mock, start, client, CreateKey, stop",
+        "first test in a fresh process, as a pytest worker runs it",
         "RSS growth over 500 CreateKey, journal=False (bytes)",
         "RSS growth over 500 CreateKey, default journal (bytes)",
     ):

@@ -15,7 +15,6 @@ from kmsmock.backend._arn import is_key_id, key_arn, parse_arn
 from kmsmock.backend._backend import Backend, Region
 from kmsmock.backend._key import Key
 from kmsmock.backend._keystate import check_state
-from kmsmock.backend._managed import aws_managed_key
 from kmsmock.errors import DryRunOperationException, NotFoundException
 
 if TYPE_CHECKING:
@@ -159,6 +158,10 @@ class Request:
         key = region.keys.get(alias.target_key_id) if alias is not None else None
         if key is None and alias is None and region.account_id == self.account_id:
             # AWS creates a service's AWS managed key (alias/aws/<service>) on first use.
+            # Imported here: its tables cost a first call about a millisecond, which no
+            # call naming a key by id pays.
+            from kmsmock.backend._managed import aws_managed_key
+
             key = aws_managed_key(self.backend, region, alias_name)
         if key is None:
             raise NotFoundException(f"Alias {region.alias_arn(alias_name)} is not found.")

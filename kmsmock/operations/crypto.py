@@ -10,9 +10,7 @@ from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._key import Key, KeyMaterial
-from kmsmock.crypto import _rsa
 from kmsmock.crypto._context import context_aad
-from kmsmock.crypto._keypairs import RSA_BITS
 from kmsmock.crypto._symmetric import CorruptCiphertext, header_id, open_blob, seal
 from kmsmock.errors import (
     AccessDeniedException,
@@ -58,6 +56,11 @@ def _asymmetric_algorithm(key: Key, algorithm: str) -> str:
     """
     if algorithm not in algorithms(key.key_spec, key.key_usage)[1]:
         raise incompatible(algorithm, key)
+    # Imported here and in the RSA paths below: these modules bring cryptography's
+    # RSA, padding and key serialization (about 6 ms of a fresh process), which a test
+    # of symmetric keys never needs.
+    from kmsmock.crypto._keypairs import RSA_BITS
+
     if key.key_spec not in RSA_BITS:
         raise NotYetImplemented(
             f"{algorithm} encryption with {key.key_spec} keys (cryptography has no SM2)"
@@ -77,12 +80,20 @@ def _asymmetric_input(
     if context:
         raise ValidationException(f"{parameter} is not supported with asymmetric KMS keys.")
     if plaintext is not None:
+        from kmsmock.crypto import _rsa
+
         limit = _rsa.max_plaintext(key.key_spec, algorithm)
         if len(plaintext) > limit:
             raise ValidationException(
                 f"Algorithm {algorithm} and key spec {key.key_spec} cannot encrypt data "
                 f"larger than {limit} bytes."
             )
+
+
+def _rsa_encrypt(req: Request, key: Key, algorithm: str, plaintext: bytes) -> bytes:
+    from kmsmock.crypto import _rsa
+
+    return _rsa.encrypt(key.current_material, algorithm, plaintext, req.backend)
 
 
 def _seal(req: Request, key: Key, plaintext: bytes, context: Mapping[str, str] | None) -> bytes:
@@ -125,6 +136,8 @@ def _open(
     parameter: str = "EncryptionContext",
 ) -> bytes:
     if algorithm != _SYMMETRIC:
+        from kmsmock.crypto import _rsa
+
         _asymmetric_input(material.key, algorithm, None, context, parameter)
         try:
             return _rsa.decrypt(material, algorithm, blob, req.backend)
@@ -209,7 +222,7 @@ def encrypt(
     record_use(req, key)
     return {
         "CiphertextBlob": (
-            _rsa.encrypt(key.current_material, algorithm, plaintext, req.backend)
+            _rsa_encrypt(req, key, algorithm, plaintext)
             if asymmetric
             else _seal(req, key, plaintext, encryption_context)
         ),
@@ -327,7 +340,7 @@ def re_encrypt(
     record_use(req, source, destination)
     result: dict[str, Any] = {
         "CiphertextBlob": (
-            _rsa.encrypt(destination.current_material, algorithm, plaintext, req.backend)
+            _rsa_encrypt(req, destination, algorithm, plaintext)
             if to_asymmetric
             else _seal(req, destination, plaintext, destination_encryption_context)
         ),

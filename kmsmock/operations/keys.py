@@ -9,14 +9,12 @@ from kmsmock._dispatch import operation
 from kmsmock._gaps import NotYetImplemented
 from kmsmock.auth._authorize import authorize_iam
 from kmsmock.backend._arn import key_arn
-from kmsmock.backend._declare import install_material
 from kmsmock.backend._key import Key, MultiRegion, Ring
 from kmsmock.backend._key_stores import hide_if_disconnected, hold
 from kmsmock.backend._keystate import KeyState
 from kmsmock.backend._rotation import resume as resume_rotation
 from kmsmock.errors import ValidationException
 from kmsmock.operations._key_type import in_china, not_in_region
-from kmsmock.operations._localstack import custom_id, custom_material
 from kmsmock.operations._metadata import key_metadata
 from kmsmock.operations._pagination import page_by_seq
 from kmsmock.operations._request import Request
@@ -105,6 +103,10 @@ def create_key(
     declared = None
     new_id = None
     if tags and req.backend.settings.localstack_tags:
+        # Imported for the option only (with declared keys' code): a first CreateKey
+        # need not load them.
+        from kmsmock.operations._localstack import custom_id
+
         if store is not None:
             raise ValidationException(
                 "kmsmock: LocalStack's key tags do not apply to keys in custom key stores."
@@ -113,6 +115,8 @@ def create_key(
     # A multi-Region key's id names it in every region it is replicated to.
     new_id = new_id or req.backend.new_key_id(bool(multi_region))
     if tags and req.backend.settings.localstack_tags:
+        from kmsmock.operations._localstack import custom_material
+
         tags, declared = custom_material(req, tags, key_id=new_id, key_spec=spec, origin=origin)
     key_tags = merged_tags(None, tags) if tags else None
     stored = None
@@ -144,6 +148,8 @@ def create_key(
         ring=None if declared is None else Ring(),
     )
     if declared is not None:
+        from kmsmock.backend._declare import install_material
+
         install_material(req.backend, key, declared)
         if origin == "EXTERNAL":
             key.enter(KeyState.ENABLED)
