@@ -145,6 +145,7 @@ class Ring:
         self.versions += (version,)
 
     def remove(self, version: KeyMaterial) -> None:
+        """Take ``version`` out of the ring (material pending rotation, deleted)."""
         self.versions = tuple(v for v in self.versions if v is not version)
 
     def all_imported(self) -> bool:
