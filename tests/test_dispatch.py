@@ -122,8 +122,11 @@ def test_the_first_create_key_imports_no_asymmetric_handler(fresh: dict[str, Any
     # AWS managed keys (made when an alias/aws/ name is first used).
     optional = {
         "kmsmock.backend._declare",
+        "kmsmock.backend._declare_material",
         "kmsmock.operations._localstack",
         "kmsmock.backend._managed",
+        # The custom key store handlers: CreateKey needs only their placement rules.
+        "kmsmock.operations.key_stores",
     }
     assert optional.isdisjoint(fresh["create"])
 

@@ -6,6 +6,8 @@ Rotation state lives on the key's ring, so the members of a multi-Region key sha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kmsmock.backend._backend import ROTATION, Backend
 from kmsmock.backend._key import Key, KeyMaterial, Rotation
 from kmsmock.backend._keystate import KeyState
@@ -135,16 +137,24 @@ def start_on_demand(backend: Backend, key: Key, now: float, seconds: float) -> N
         rotation = ring.rotation = Rotation()
     rotation.on_demand_count += 1
     rotation.on_demand_started = now
+    backend.schedule(now + seconds, ROTATION, on_demand_completion(backend, key, rotation))
+
+
+def on_demand_completion(backend: Backend, key: Key, rotation: Rotation) -> Callable[[float], None]:
+    """What completes the on-demand rotation of ``key`` under way now (started at
+    ``rotation.on_demand_started``), when its time comes; a reloaded state schedules it
+    too."""
+    started, ring = rotation.on_demand_started, key.ring
     # An imported key rotates to the material pending now; if that is deleted before
     # the rotation completes, the rotation has nothing to make current and lapses.
     pending = ring.pending
 
     def complete(scheduled: float) -> None:
-        if rotation.on_demand_started != now:
+        if rotation.on_demand_started != started:
             return
         rotation.on_demand_started = None
         if key.origin == "EXTERNAL" and (pending is None or ring.pending is not pending):
             return
         rotate(backend, key, "ON_DEMAND", scheduled)
 
-    backend.schedule(now + seconds, ROTATION, complete)
+    return complete

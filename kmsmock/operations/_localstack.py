@@ -15,7 +15,8 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 
-from kmsmock.backend._declare import Declared, check_key_id, declared_material
+from kmsmock.backend._declare import check_key_id
+from kmsmock.backend._declare_material import Declared, declared_material
 from kmsmock.errors import ValidationException
 from kmsmock.operations._request import Request
 

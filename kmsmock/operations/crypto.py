@@ -19,10 +19,10 @@ from kmsmock.errors import (
     KMSError,
     ValidationException,
 )
+from kmsmock.operations._key_store_placement import check_random_source
 from kmsmock.operations._key_type import incompatible, require_usage
 from kmsmock.operations._metadata import algorithms
 from kmsmock.operations._request import Request
-from kmsmock.operations.key_stores import check_random_source
 from kmsmock.operations.usage import record_use
 
 _SYMMETRIC = "SYMMETRIC_DEFAULT"

@@ -14,12 +14,12 @@ from kmsmock.backend._key_stores import hide_if_disconnected, hold
 from kmsmock.backend._keystate import KeyState
 from kmsmock.backend._rotation import resume as resume_rotation
 from kmsmock.errors import ValidationException
+from kmsmock.operations._key_store_placement import place_key, store_for_new_key
 from kmsmock.operations._key_type import in_china, not_in_region
 from kmsmock.operations._metadata import key_metadata
 from kmsmock.operations._pagination import page_by_seq
 from kmsmock.operations._request import Request
 from kmsmock.operations._tags import merged_tags
-from kmsmock.operations.key_stores import place_key, store_for_new_key
 from kmsmock.operations.policies import checked_policy
 
 _DAY = 86400.0
@@ -148,7 +148,7 @@ def create_key(
         ring=None if declared is None else Ring(),
     )
     if declared is not None:
-        from kmsmock.backend._declare import install_material
+        from kmsmock.backend._declare_material import install_material
 
         install_material(req.backend, key, declared)
         if origin == "EXTERNAL":
