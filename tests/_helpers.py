@@ -10,10 +10,15 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
 # `kmsmock serve` run as a module, and the line it prints once it is listening.
 SERVE_MODULE = [sys.executable, "-m", "kmsmock"]
@@ -32,6 +37,21 @@ def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
         response["Error"]["Code"],
         response["Error"]["Message"],
         response["ResponseMetadata"]["HTTPStatusCode"],
+    )
+
+
+def client_of(
+    endpoint_url: str, region: str = "us-east-1", config: Config | None = None
+) -> KMSClient:
+    """A boto3 KMS client of the kmsmock server at ``endpoint_url``, with made-up keys
+    (the server's default principal)."""
+    return boto3.client(
+        "kms",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
     )
 
 

@@ -32,6 +32,7 @@ from botocore.exceptions import EndpointConnectionError
 from kmsmock import mock_kms
 from kmsmock.server import ThreadedKMSServer
 from tests._escape_guard import NetworkGuard
+from tests._helpers import client_of
 
 TESTS = Path(__file__).resolve().parent
 REGION = "us-east-1"
@@ -161,13 +162,7 @@ def test_a_client_pointed_at_an_in_process_server_reaches_that_server(
         port = urlsplit(server.endpoint_url).port
         assert port is not None
         guard.allow("127.0.0.1", port)
-        remote = boto3.client(
-            "kms",
-            region_name=REGION,
-            endpoint_url=server.endpoint_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        remote = client_of(server.endpoint_url, REGION)
         key_id = _round_trip(remote)
         assert [key.key_id for key in server.mock.keys()] == [key_id]
         assert local.keys() == []

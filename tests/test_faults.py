@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from kmsmock import MockKMS, mock_kms
 from kmsmock.server import ThreadedKMSServer
-from tests._helpers import control, error_of
+from tests._helpers import client_of, control, error_of
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -249,14 +249,7 @@ def _control(
 
 def test_fault_over_http() -> None:
     with ThreadedKMSServer() as server:
-        client = boto3.client(
-            "kms",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=NO_RETRIES,
-        )
+        client = client_of(server.endpoint_url, config=NO_RETRIES)
         status, answer = _control(
             server, "POST", "faults", {"error": "ThrottlingException", "operation": "ListKeys"}
         )

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from kmsmock import Call, MockKMS, mock_kms
 from kmsmock.server import ThreadedKMSServer
+from tests._helpers import client_of
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -281,13 +282,7 @@ def test_journal_cloudtrail_event_id_matches_key_last_usage(kms: MockKMS) -> Non
 
 def test_journal_channels_http_and_requests() -> None:
     with ThreadedKMSServer() as server:
-        client = boto3.client(
-            "kms",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = client_of(server.endpoint_url)
         client.list_keys()
         assert server.mock.calls[-1].channel == "http"
     with mock_kms() as kms:

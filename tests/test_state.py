@@ -30,7 +30,7 @@ import kmsmock
 from kmsmock import MockKMS, StateError, mock_kms
 from kmsmock._cli import main
 from kmsmock.server import ThreadedKMSServer
-from tests._helpers import control, error_of, serving
+from tests._helpers import client_of, control, error_of, serving
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -470,13 +470,7 @@ def test_bad_state_options_are_refused_before_anything_starts(tmp_path: Path) ->
 
 
 def _remote(server: ThreadedKMSServer) -> KMSClient:
-    return boto3.client(
-        "kms",
-        region_name=REGION,
-        endpoint_url=server.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return client_of(server.endpoint_url, REGION)
 
 
 def test_state_over_http_get_and_put() -> None:
